@@ -1,0 +1,22 @@
+// A thin synchronous syscall shim. No policy lives here: every decision is
+// made in TypeScript (src/), this file only reaches what Node cannot.
+#include <napi.h>
+
+#include "constants.h"
+#include "netlink.h"
+#include "syscalls.h"
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("netlinkOpen", Napi::Function::New(env, NetlinkOpen));
+  exports.Set("netlinkSend", Napi::Function::New(env, NetlinkSend));
+  exports.Set("netlinkRecv", Napi::Function::New(env, NetlinkRecv));
+  exports.Set("close", Napi::Function::New(env, Close));
+  exports.Set("bindMount", Napi::Function::New(env, BindMount));
+  exports.Set("unmount", Napi::Function::New(env, Unmount));
+  exports.Set("flock", Napi::Function::New(env, Flock));
+  exports.Set("execve", Napi::Function::New(env, Execve));
+  exports.Set("constants", Constants(env));
+  return exports;
+}
+
+NODE_API_MODULE(netdevices, Init)

@@ -1,0 +1,4 @@
+#pragma once
+#include <napi.h>
+
+Napi::Object Constants(Napi::Env env);

@@ -1,0 +1,81 @@
+#include "syscalls.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <signal.h>
+#include <sys/mount.h>
+#include <unistd.h>
+
+#include <string>
+#include <vector>
+
+#include "errors.h"
+
+Napi::Value Close(const Napi::CallbackInfo& info) {
+  int fd = info[0].As<Napi::Number>().Int32Value();
+  if (close(fd) < 0 && errno != EINTR) ThrowErrno(info.Env(), errno, "close");
+  return info.Env().Undefined();
+}
+
+// bindMount(source, target): mount --bind source target (pins a netns file).
+Napi::Value BindMount(const Napi::CallbackInfo& info) {
+  std::string src = info[0].As<Napi::String>().Utf8Value();
+  std::string dst = info[1].As<Napi::String>().Utf8Value();
+  if (mount(src.c_str(), dst.c_str(), nullptr, MS_BIND, nullptr) < 0)
+    ThrowErrno(info.Env(), errno, "mount", dst.c_str());
+  return info.Env().Undefined();
+}
+
+// unmount(target, flags): umount2(target, flags), e.g. MNT_DETACH.
+Napi::Value Unmount(const Napi::CallbackInfo& info) {
+  std::string dst = info[0].As<Napi::String>().Utf8Value();
+  int flags = info.Length() > 1 ? info[1].As<Napi::Number>().Int32Value() : 0;
+  if (umount2(dst.c_str(), flags) < 0) ThrowErrno(info.Env(), errno, "umount2", dst.c_str());
+  return info.Env().Undefined();
+}
+
+// flock(fd, op): true when taken, false when LOCK_NB found it held.
+Napi::Value Flock(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int fd = info[0].As<Napi::Number>().Int32Value();
+  int op = info[1].As<Napi::Number>().Int32Value();
+  int rc;
+  do {
+    rc = flock(fd, op);
+  } while (rc < 0 && errno == EINTR);
+  if (rc == 0) return Napi::Boolean::New(env, true);
+  if (errno == EWOULDBLOCK && (op & LOCK_NB)) return Napi::Boolean::New(env, false);
+  ThrowErrno(env, errno, "flock");
+  return env.Undefined();
+}
+
+// execve(path, argv[], envp[]): replaces the process; returns only by throwing.
+Napi::Value Execve(const Napi::CallbackInfo& info) {
+  std::string path = info[0].As<Napi::String>().Utf8Value();
+  auto toStrings = [](Napi::Array arr) {
+    std::vector<std::string> out;
+    for (uint32_t i = 0; i < arr.Length(); i++) out.push_back(arr.Get(i).As<Napi::String>().Utf8Value());
+    return out;
+  };
+  std::vector<std::string> argv = toStrings(info[1].As<Napi::Array>());
+  std::vector<std::string> envp = toStrings(info[2].As<Napi::Array>());
+  std::vector<char*> cargv, cenvp;
+  for (auto& s : argv) cargv.push_back(s.data());
+  cargv.push_back(nullptr);
+  for (auto& s : envp) cenvp.push_back(s.data());
+  cenvp.push_back(nullptr);
+  // Node ignores SIGPIPE, blocks some signals and may leave stdio non-blocking;
+  // all of that would be inherited by the program we become.
+  signal(SIGPIPE, SIG_DFL);
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, nullptr);
+  for (int fd = 0; fd <= 2; fd++) {
+    int fl = fcntl(fd, F_GETFL);
+    if (fl >= 0 && (fl & O_NONBLOCK)) fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+  }
+  execve(path.c_str(), cargv.data(), cenvp.data());
+  ThrowErrno(info.Env(), errno, "execve", path.c_str());
+  return info.Env().Undefined();
+}

@@ -14,6 +14,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("bindMount", Napi::Function::New(env, BindMount));
   exports.Set("unmount", Napi::Function::New(env, Unmount));
   exports.Set("flock", Napi::Function::New(env, Flock));
+  exports.Set("strerror", Napi::Function::New(env, Strerror));
   exports.Set("execve", Napi::Function::New(env, Execve));
   exports.Set("constants", Constants(env));
   return exports;

@@ -7,6 +7,8 @@
 #include <sys/mount.h>
 #include <unistd.h>
 
+#include <string.h>
+
 #include <string>
 #include <vector>
 
@@ -78,4 +80,9 @@ Napi::Value Execve(const Napi::CallbackInfo& info) {
   execve(path.c_str(), cargv.data(), cenvp.data());
   ThrowErrno(info.Env(), errno, "execve", path.c_str());
   return info.Env().Undefined();
+}
+
+// strerror(errno): the C library's text for a positive errno.
+Napi::Value Strerror(const Napi::CallbackInfo& info) {
+  return Napi::String::New(info.Env(), strerror(info[0].As<Napi::Number>().Int32Value()));
 }

@@ -6,3 +6,4 @@ Napi::Value BindMount(const Napi::CallbackInfo& info);
 Napi::Value Unmount(const Napi::CallbackInfo& info);
 Napi::Value Flock(const Napi::CallbackInfo& info);
 Napi::Value Execve(const Napi::CallbackInfo& info);
+Napi::Value Strerror(const Napi::CallbackInfo& info);

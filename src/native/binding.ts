@@ -1,0 +1,40 @@
+/**
+ * Typed view of the native shim (native/src). The only place where the
+ * addon's untyped surface is touched.
+ */
+import { createRequire } from 'node:module';
+
+export type KernelConstants = Readonly<Record<string, number>>;
+
+export interface NativeBinding {
+  /** Netlink socket of `protocol`, created inside the netns at `netnsPath` (current netns when null). */
+  netlinkOpen(protocol: number, netnsPath: string | null, bufBytes: number): number;
+  netlinkSend(fd: number, data: Uint8Array): number;
+  netlinkRecv(fd: number): Buffer;
+  close(fd: number): void;
+  bindMount(source: string, target: string): void;
+  unmount(target: string, flags: number): void;
+  /** False when LOCK_NB was given and another holder has it. */
+  flock(fd: number, op: number): boolean;
+  strerror(errno: number): string;
+  execve(path: string, argv: readonly string[], env: readonly string[]): never;
+  constants: KernelConstants;
+}
+
+let loaded: NativeBinding | undefined;
+
+export function native(): NativeBinding {
+  if (loaded === undefined) {
+    const require = createRequire(import.meta.url);
+    // dist/src/native/binding.js -> <package>/build/Release
+    loaded = require('../../../build/Release/netdevices.node') as NativeBinding;
+  }
+  return loaded;
+}
+
+/** A kernel constant by its header name; throws if the addon does not export it. */
+export function k(name: string): number {
+  const v = native().constants[name];
+  if (v === undefined) throw new Error(`kernel constant ${name} is not exported by the native addon`);
+  return v;
+}

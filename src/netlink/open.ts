@@ -1,0 +1,28 @@
+/** Opens real netlink sockets through the native shim. */
+import { native } from '../native/binding.js';
+import { NL } from './constants.js';
+import { NetlinkSocket, type Transport } from './socket.js';
+
+const BUFFER_BYTES = 4 * 1024 * 1024;
+
+function nativeTransport(protocol: number, netnsPath: string | null): Transport {
+  const n = native();
+  const fd = n.netlinkOpen(protocol, netnsPath, BUFFER_BYTES);
+  return {
+    send: (data) => {
+      n.netlinkSend(fd, data);
+    },
+    recv: () => n.netlinkRecv(fd),
+    close: () => n.close(fd),
+  };
+}
+
+/** rtnetlink socket in the netns at `netnsPath` (the caller's netns when null). */
+export function openRoute(netnsPath: string | null = null): NetlinkSocket {
+  return new NetlinkSocket(nativeTransport(NL.NETLINK_ROUTE, netnsPath), netnsPath ?? 'host');
+}
+
+/** generic netlink socket in the netns at `netnsPath`. */
+export function openGeneric(netnsPath: string | null = null): NetlinkSocket {
+  return new NetlinkSocket(nativeTransport(NL.NETLINK_GENERIC, netnsPath), netnsPath ?? 'host');
+}

@@ -1,0 +1,88 @@
+/** Typed rtnetlink route operations (main table). */
+import { type Attr, AttrSet, attr } from './attr.js';
+import { NL, RTNL } from './constants.js';
+import type { IncomingMessage } from './message.js';
+import { afOf } from './addr.js';
+import { RTMSG_LEN, decodeRtMsg, encodeRtMsg } from './rtnl-headers.js';
+import type { Request } from './socket.js';
+
+export interface RouteInput {
+  family: 4 | 6;
+  /** Destination network bytes (host bits clear) and prefix length. */
+  dst: Uint8Array;
+  dstLength: number;
+  gateway?: Uint8Array;
+  prefSrc?: Uint8Array;
+  scope: number;
+  oif: number;
+}
+
+export interface Route extends RouteInput {
+  table: number;
+  protocol: number;
+  type: number;
+  priority?: number;
+}
+
+export function decodeRoute(m: IncomingMessage): Route {
+  const h = decodeRtMsg(m.payload);
+  const a = new AttrSet(m.payload, RTMSG_LEN);
+  const family = h.family === NL.AF_INET6 ? 6 : 4;
+  const r: Route = {
+    family,
+    dst: Uint8Array.from(a.raw(RTNL.RTA_DST) ?? new Uint8Array(family === 4 ? 4 : 16)),
+    dstLength: h.dstLength,
+    scope: h.scope,
+    oif: a.u32(RTNL.RTA_OIF) ?? 0,
+    table: a.u32(RTNL.RTA_TABLE) ?? h.table,
+    protocol: h.protocol,
+    type: h.type,
+  };
+  const gw = a.raw(RTNL.RTA_GATEWAY);
+  if (gw !== undefined) r.gateway = Uint8Array.from(gw);
+  const src = a.raw(RTNL.RTA_PREFSRC);
+  if (src !== undefined) r.prefSrc = Uint8Array.from(src);
+  const prio = a.u32(RTNL.RTA_PRIORITY);
+  if (prio !== undefined) r.priority = prio;
+  return r;
+}
+
+/** ip route show table all (both families) */
+export function routeList(): Request<Route[]> {
+  return {
+    describe: 'list routes',
+    message: {
+      type: RTNL.RTM_GETROUTE,
+      flags: NL.NLM_F_DUMP,
+      header: encodeRtMsg({ family: NL.AF_UNSPEC, dstLength: 0, srcLength: 0, tos: 0, table: 0, protocol: 0, scope: 0, type: 0, flags: 0 }),
+      attrs: [],
+    },
+    parse: (replies) => replies.filter((m) => m.type === RTNL.RTM_NEWROUTE).map(decodeRoute),
+  };
+}
+
+function routeMessage(type: number, flags: number, r: RouteInput): { type: number; flags: number; header: Uint8Array; attrs: Attr[] } {
+  const attrs: Attr[] = [attr.u32(RTNL.RTA_TABLE, RTNL.RT_TABLE_MAIN), attr.u32(RTNL.RTA_OIF, r.oif)];
+  if (r.dstLength > 0) attrs.push(attr.bytes(RTNL.RTA_DST, r.dst));
+  if (r.gateway !== undefined) attrs.push(attr.bytes(RTNL.RTA_GATEWAY, r.gateway));
+  if (r.prefSrc !== undefined) attrs.push(attr.bytes(RTNL.RTA_PREFSRC, r.prefSrc));
+  return {
+    type,
+    flags,
+    header: encodeRtMsg({
+      family: afOf(r.family), dstLength: r.dstLength, srcLength: 0, tos: 0, table: RTNL.RT_TABLE_MAIN,
+      protocol: RTNL.RTPROT_BOOT, scope: r.scope, type: RTNL.RTN_UNICAST, flags: 0,
+    }),
+    attrs,
+  };
+}
+
+/** ip route add DST/LEN [via GW] dev OIF [scope SCOPE] [src SRC] */
+export function routeAdd(r: RouteInput, text: string): Request<void> {
+  return { describe: `add route ${text}`, message: routeMessage(RTNL.RTM_NEWROUTE, NL.NLM_F_CREATE | NL.NLM_F_EXCL, r), parse: () => undefined };
+}
+
+/** ip route del DST/LEN [via GW] dev OIF */
+export function routeDel(r: RouteInput, text: string): Request<void> {
+  return { describe: `delete route ${text}`, message: routeMessage(RTNL.RTM_DELROUTE, 0, r), parse: () => undefined };
+}

@@ -24,6 +24,7 @@ export interface Link {
   groMaxSize?: number;
   gsoIPv4MaxSize?: number;
   groIPv4MaxSize?: number;
+  tsoMaxSize?: number;
 }
 
 export type LinkRef = { index: number } | { name: string };
@@ -68,6 +69,7 @@ export function decodeLink(m: IncomingMessage): Link {
   opt('groMaxSize', a.u32(RTNL.IFLA_GRO_MAX_SIZE));
   opt('gsoIPv4MaxSize', a.u32(RTNL.IFLA_GSO_IPV4_MAX_SIZE));
   opt('groIPv4MaxSize', a.u32(RTNL.IFLA_GRO_IPV4_MAX_SIZE));
+  opt('tsoMaxSize', a.u32(RTNL.IFLA_TSO_MAX_SIZE));
   return link;
 }
 

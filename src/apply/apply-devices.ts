@@ -1,0 +1,196 @@
+/**
+ * Moves and configures the devices, phase by phase for all devices at once so
+ * each phase is one batched netlink send. Every change registers its undo in
+ * the transaction as soon as the kernel acknowledged it.
+ *
+ * Order: move (+rename), carried-over addresses, MAC and MTU, GSO/GRO sizes,
+ * addresses, ethtool, up, routes. Routes need the addresses and the link up.
+ */
+import type { Cidr, DeviceSpec } from '../config/model.js';
+import { formatIp } from '../config/ip.js';
+import { type Addr, addrAdd, addrDel } from '../netlink/addr.js';
+import { RTNL } from '../netlink/constants.js';
+import { type Link, linkGet, linkList, linkSetMac, linkSetMtu, linkSetNs, linkSetOffloadSizes, linkSetUp, type OffloadSizes } from '../netlink/link.js';
+import { routeAdd, routeDel, type RouteInput } from '../netlink/route.js';
+import type { NetlinkSocket, Request } from '../netlink/socket.js';
+import { type DeviceTarget, type NamespaceView, findMoved } from './inspect.js';
+import { snapshotHost } from './host-original.js';
+import type { DeviceRecord, HostOriginal } from './record.js';
+import { moveHome } from './restore.js';
+import type { Transaction } from './transaction.js';
+
+export interface ApplyEnv {
+  host: NetlinkSocket;
+  ctr: NetlinkSocket;
+  hostNetnsFd: number;
+  ctrNetnsFd: number;
+  tx: Transaction;
+  /** Applies ethtool settings to the container-side link; records originals it changed. */
+  ethtool?: (target: Placed, tx: Transaction) => void;
+}
+
+/** A device and where it now lives in the container. */
+export interface Placed {
+  spec: DeviceSpec;
+  link: Link;
+  original: HostOriginal;
+  movedByRuntime: boolean;
+  /** Addresses already on the link once in the container (carried over or set by the runtime). */
+  present: Set<string>;
+}
+
+const addrKey = (bytes: Uint8Array, prefixLength: number): string => `${formatIp(bytes)}/${prefixLength}`;
+
+export function applyDevices(env: ApplyEnv, targets: readonly DeviceTarget[], hostView: NamespaceView, ctrView: NamespaceView): DeviceRecord[] {
+  const { tx, host, ctr } = env;
+  const placed = moveAll(env, targets, hostView, ctrView);
+
+  // Permanent global-scope addresses travel with the device (runtime-spec v1.3.0); the move flushed them.
+  tx.batch(ctr, 'carry over host addresses', placed.flatMap((p) => carried(p, hostView).map((a) => addressItem(ctr, p, a.bytes, a.family, a.prefixLength))));
+
+  tx.batch(ctr, 'set MAC address', placed.filter((p) => p.spec.hardwareAddr !== undefined && p.spec.hardwareAddr !== p.link.mac).map((p) => {
+    const old = p.link.mac!;
+    return { device: p.spec.hostName, request: linkSetMac(p.link.index, p.spec.hardwareAddr!), undo: () => ctr.run(linkSetMac(p.link.index, old)) };
+  }));
+  tx.batch(ctr, 'set MTU', placed.filter((p) => p.spec.mtu !== undefined && p.spec.mtu !== p.link.mtu).map((p) => {
+    const old = p.link.mtu;
+    return { device: p.spec.hostName, request: linkSetMtu(p.link.index, p.spec.mtu!), undo: () => ctr.run(linkSetMtu(p.link.index, old)) };
+  }));
+  tx.batch(ctr, 'set GSO/GRO sizes', placed.flatMap((p) => {
+    const [want, old] = offloadChange(p.spec, p.link);
+    if (want === undefined) return [];
+    return [{ device: p.spec.hostName, request: linkSetOffloadSizes(p.link.index, want), undo: () => ctr.run(linkSetOffloadSizes(p.link.index, old)) }];
+  }));
+  tx.batch(ctr, 'add address', placed.flatMap((p) => p.spec.addresses.filter((a) => !p.present.has(addrKey(a.bytes, a.prefixLength))).map((a) => addressItem(ctr, p, a.bytes, a.family, a.prefixLength))));
+
+  if (env.ethtool !== undefined) for (const p of placed) if (hasEthtool(p.spec)) env.ethtool(p, tx);
+
+  tx.batch(ctr, 'set link up', placed.filter((p) => !p.link.up).map((p) => ({
+    device: p.spec.hostName, request: linkSetUp(p.link.index, true), undo: () => ctr.run(linkSetUp(p.link.index, false)),
+  })));
+  tx.batch(ctr, 'add route', placed.flatMap((p) => p.spec.routes.map((r) => {
+    const input = routeInput(r, p.link.index);
+    const text = routeText(r);
+    return { device: p.spec.hostName, request: routeAdd(input, text), undo: () => ctr.run(routeDel(input, text)) };
+  })));
+
+  return placed.map((p) => ({
+    hostName: p.spec.hostName,
+    containerName: p.link.name,
+    containerIndex: p.link.index,
+    movedByRuntime: p.movedByRuntime,
+    original: p.original,
+  }));
+}
+
+function hasEthtool(spec: DeviceSpec): boolean {
+  return Object.keys(spec.ethtool.features).length > 0 || Object.keys(spec.ethtool.privateFlags).length > 0;
+}
+
+/** Moves every host device into the container netns (renaming it on the way) and finds it there. */
+function moveAll(env: ApplyEnv, targets: readonly DeviceTarget[], hostView: NamespaceView, ctrView: NamespaceView): Placed[] {
+  const { tx, host, ctr } = env;
+  const toMove = targets.filter((t) => t.hostLink !== undefined);
+  const beforeIdx = new Set(ctrView.links.map((l) => l.index));
+  const originals = new Map(toMove.map((t) => [t.spec.hostName, snapshotHost(t.hostLink!, hostView)]));
+
+  // The undo looks the device up when it runs: its container ifindex is only known after the move.
+  const locate = (t: DeviceTarget): Link | undefined => {
+    const found = findMoved(t, beforeIdx, ctr.run(linkList()));
+    return found;
+  };
+  const undoMove = (t: DeviceTarget): void => {
+    const link = locate(t);
+    if (link === undefined) throw new Error(`cannot find ${t.spec.hostName} in the container netns to move it back`);
+    const errors = moveHome(ctr, host, env.hostNetnsFd, link.index, originals.get(t.spec.hostName)!);
+    if (errors.length > 0) throw new Error(errors.map((e) => e.message).join('; '));
+  };
+  tx.batch(host, 'move to container netns', toMove.map((t) => ({
+    device: t.spec.hostName,
+    request: linkSetNs({ index: t.hostLink!.index }, env.ctrNetnsFd, t.spec.containerName),
+    undo: () => undoMove(t),
+    // The kernel moves first and renames after: a failed rename leaves the device moved.
+    onFailure: () => {
+      if (!stillOnHost(host, t.hostLink!.index)) tx.registerUndo({ device: t.spec.hostName, what: 'move to container netns (partial)', run: () => undoMove(t) });
+    },
+  })));
+
+  const after = toMove.length > 0 ? ctr.run(linkList()) : ctrView.links;
+  const claimed = new Set(beforeIdx);
+  const placed: Placed[] = [];
+  for (const t of targets) {
+    if (t.containerLink !== undefined) {
+      placed.push({
+        spec: t.spec, link: t.containerLink, movedByRuntime: true, original: snapshotHost(t.containerLink, ctrView),
+        present: new Set(ctrView.addrs.filter((a) => a.index === t.containerLink!.index).map((a) => addrKey(a.bytes, a.prefixLength))),
+      });
+      continue;
+    }
+    const link = findMoved(t, claimed, after);
+    if (link === undefined) throw new Error(`device ${t.spec.hostName} moved but was not found in the container netns`);
+    claimed.add(link.index);
+    placed.push({ spec: t.spec, link, movedByRuntime: false, original: originals.get(t.spec.hostName)!, present: new Set() });
+  }
+  return placed;
+}
+
+function stillOnHost(host: NetlinkSocket, index: number): boolean {
+  try {
+    host.run(linkGet({ index }));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function carried(p: Placed, hostView: NamespaceView): Addr[] {
+  if (p.movedByRuntime) return [];
+  return hostView.addrs.filter((a) => a.index === p.original.index && (a.flags & RTNL.IFA_F_PERMANENT) !== 0 && a.scope === RTNL.RT_SCOPE_UNIVERSE);
+}
+
+function addressItem(ctr: NetlinkSocket, p: Placed, bytes: Uint8Array, family: 4 | 6, prefixLength: number): { device: string; request: Request<void>; undo: () => void } {
+  const key = addrKey(bytes, prefixLength);
+  p.present.add(key);
+  const a = { family, bytes, prefixLength };
+  // nodad: a container interface's IPv6 address must be usable at once (routes via it, the app's bind).
+  const flags = family === 6 ? RTNL.IFA_F_NODAD : 0;
+  return { device: p.spec.hostName, request: addrAdd(p.link.index, a, { flags, text: key }), undo: () => ctr.run(addrDel(p.link.index, a, key)) };
+}
+
+function offloadChange(spec: DeviceSpec, link: Link): [OffloadSizes | undefined, OffloadSizes] {
+  const want: OffloadSizes = {};
+  const old: OffloadSizes = {};
+  let any = false;
+  for (const k of ['gsoMaxSize', 'groMaxSize', 'gsoIPv4MaxSize', 'groIPv4MaxSize'] as const) {
+    const v = spec[k];
+    if (v !== undefined && v !== link[k]) {
+      want[k] = v;
+      any = true;
+    }
+    const o = link[k];
+    if (o !== undefined && (v !== undefined || any)) old[k] = o;
+  }
+  // Undo restores every size: setting the IPv6 size can have overwritten the IPv4 one.
+  for (const k of ['gsoMaxSize', 'groMaxSize', 'gsoIPv4MaxSize', 'groIPv4MaxSize'] as const) if (link[k] !== undefined) old[k] = link[k];
+  return [any ? want : undefined, old];
+}
+
+function routeInput(r: DeviceSpec['routes'][number], oif: number): RouteInput {
+  const input: RouteInput = { family: r.destination.family, dst: networkBytes(r.destination), dstLength: r.destination.prefixLength, scope: r.scope, oif };
+  if (r.gateway !== undefined) input.gateway = r.gateway.bytes;
+  if (r.source !== undefined) input.prefSrc = r.source.bytes;
+  return input;
+}
+
+function networkBytes(c: Cidr): Uint8Array {
+  const out = Uint8Array.from(c.bytes);
+  for (let i = 0; i < out.length; i++) {
+    const bits = Math.max(0, Math.min(8, c.prefixLength - i * 8));
+    out[i]! &= (0xff << (8 - bits)) & 0xff;
+  }
+  return out;
+}
+
+function routeText(r: DeviceSpec['routes'][number]): string {
+  return `${r.destination.text}/${r.destination.prefixLength}${r.gateway !== undefined ? ` via ${r.gateway.text}` : ''}${r.scope === 253 ? ' scope link' : ''}`;
+}

@@ -1,0 +1,110 @@
+/**
+ * Read-only look at both network namespaces before anything changes, and the
+ * checks that need the kernel's view (device exists, name free, limits).
+ */
+import type { DeviceSpec } from '../config/model.js';
+import type { ValidationIssue } from '../errors.js';
+import { type Addr, addrList } from '../netlink/addr.js';
+import { RTNL } from '../netlink/constants.js';
+import { type Link, linkList } from '../netlink/link.js';
+import { type Route, routeList } from '../netlink/route.js';
+import type { NetlinkSocket } from '../netlink/socket.js';
+import { matchesTemplate } from './names.js';
+
+export interface NamespaceView {
+  links: Link[];
+  addrs: Addr[];
+  routes: Route[];
+}
+
+export function viewNamespace(sock: NetlinkSocket, what: { addrs?: boolean; routes?: boolean } = {}): NamespaceView {
+  const reqs = [linkList()];
+  const [links] = sock.runBatch(reqs);
+  if (!links!.ok) throw links!.error;
+  const addrs = what.addrs === true ? sock.run(addrList()) : [];
+  const routes = what.routes === true ? sock.run(routeList()) : [];
+  return { links: links!.value, addrs, routes };
+}
+
+export interface DeviceTarget {
+  spec: DeviceSpec;
+  /** The device in the host netns; absent when the runtime already moved it. */
+  hostLink?: Link;
+  /** The device already in the container netns (moved natively by the runtime). */
+  containerLink?: Link;
+}
+
+/**
+ * Locates every device and checks what only the kernel can tell. Returns the
+ * targets or the issues; nothing is changed either way.
+ */
+export function locateDevices(specs: readonly DeviceSpec[], host: NamespaceView, ctr: NamespaceView): { targets: DeviceTarget[]; issues: ValidationIssue[] } {
+  const issues: ValidationIssue[] = [];
+  const targets: DeviceTarget[] = [];
+  const hostByName = new Map(host.links.map((l) => [l.name, l]));
+  const ctrByName = new Map(ctr.links.map((l) => [l.name, l]));
+  for (const spec of specs) {
+    const issue = (field: string, message: string): void => {
+      issues.push({ path: `${spec.path}${field}`, device: spec.hostName, message });
+    };
+    const hostLink = hostByName.get(spec.hostName);
+    const templated = spec.containerName.includes('%');
+    if (hostLink === undefined) {
+      const already = templated ? undefined : ctrByName.get(spec.containerName);
+      if (already !== undefined) {
+        targets.push({ spec, containerLink: already });
+        checkLimits(spec, already, issue);
+      } else {
+        issue('', `host device ${JSON.stringify(spec.hostName)} does not exist in the runtime's network namespace`);
+      }
+      continue;
+    }
+    if ((hostLink.flags & RTNL.IFF_LOOPBACK) !== 0) {
+      issue('', `${JSON.stringify(spec.hostName)} is a loopback device and cannot be moved`);
+      continue;
+    }
+    if (!templated && ctrByName.has(spec.containerName)) {
+      issue('', `name ${JSON.stringify(spec.containerName)} is already used in the container's network namespace`);
+      continue;
+    }
+    checkLimits(spec, hostLink, issue);
+    targets.push({ spec, hostLink });
+  }
+  return { targets, issues };
+}
+
+function checkLimits(spec: DeviceSpec, link: Link, issue: (field: string, message: string) => void): void {
+  if (spec.mtu !== undefined) {
+    if (link.maxMtu !== undefined && link.maxMtu > 0 && spec.mtu > link.maxMtu) {
+      issue('.mtu', `MTU ${spec.mtu} is above the device's maximum ${link.maxMtu}`);
+    }
+    if (link.minMtu !== undefined && spec.mtu < link.minMtu) {
+      issue('.mtu', `MTU ${spec.mtu} is below the device's minimum ${link.minMtu}`);
+    }
+  }
+  const sizes: Array<[keyof DeviceSpec & keyof Link, string, string]> = [
+    ['gsoMaxSize', 'IFLA_GSO_MAX_SIZE', 'Linux 4.16'],
+    ['groMaxSize', 'IFLA_GRO_MAX_SIZE', 'Linux 5.19'],
+    ['gsoIPv4MaxSize', 'IFLA_GSO_IPV4_MAX_SIZE', 'Linux 6.3'],
+    ['groIPv4MaxSize', 'IFLA_GRO_IPV4_MAX_SIZE', 'Linux 6.3'],
+  ];
+  for (const [field, attrName, since] of sizes) {
+    const wanted = spec[field];
+    if (wanted === undefined) continue;
+    // The kernel reports every attribute it knows in a link dump: absence means it cannot set it either.
+    if (link[field] === undefined) {
+      issue(`.networkConfig.interface.${field}`, `this kernel does not support ${attrName} (needs ${since} or later)`);
+    } else if (field.startsWith('gso') && link.tsoMaxSize !== undefined && (wanted as number) > link.tsoMaxSize) {
+      issue(`.networkConfig.interface.${field}`, `${wanted} is above the device's TSO limit ${link.tsoMaxSize}`);
+    }
+  }
+}
+
+/** The container-side link a device became, found after the move. */
+export function findMoved(target: DeviceTarget, before: ReadonlySet<number>, after: readonly Link[]): Link | undefined {
+  const want = target.spec.containerName;
+  const byIndex = after.find((l) => l.index === target.hostLink?.index && matchesTemplate(l.name, want));
+  if (byIndex !== undefined) return byIndex;
+  // The kernel gives a new ifindex when the old one is taken in the target netns.
+  return after.find((l) => !before.has(l.index) && matchesTemplate(l.name, want));
+}

@@ -1,0 +1,130 @@
+/**
+ * Runs kernel-changing steps and remembers how to undo each one the moment it
+ * succeeds. On failure the caller rolls back in reverse order.
+ */
+import { StepError } from '../errors.js';
+import type { NetlinkSocket, Outcome, Request } from '../netlink/socket.js';
+
+export interface Undo {
+  device: string;
+  what: string;
+  run(): void;
+}
+
+export interface StepObserver {
+  /** Called before each kernel-changing step (journal, logs). */
+  beforeStep?(device: string, step: string): void;
+  afterStep?(device: string, step: string): void;
+}
+
+/** Test-only fault injection: make the k-th step (1-based) fail before it runs. Inert unless set. */
+export interface FaultInjection {
+  failAtStep?: number;
+}
+
+export class InjectedFault extends Error {
+  override name = 'InjectedFault';
+  readonly errno = -5;
+  readonly code = 'EIO';
+}
+
+export interface BatchItem<T> {
+  device: string;
+  request: Request<T>;
+  undo?: (result: T) => void;
+  onFailure?: (error: Error) => void;
+}
+
+export class Transaction {
+  private readonly undos: Undo[] = [];
+  private stepCount = 0;
+
+  constructor(
+    private readonly observer: StepObserver = {},
+    private readonly faults: FaultInjection = {},
+  ) {}
+
+  get steps(): number {
+    return this.stepCount;
+  }
+
+  private enter(device: string, step: string): void {
+    this.stepCount++;
+    this.observer.beforeStep?.(device, step);
+    if (this.faults.failAtStep === this.stepCount) {
+      throw new StepError(step, device, new InjectedFault(`injected fault at step ${this.stepCount}`));
+    }
+  }
+
+  /** Runs one action; wraps its failure as a StepError; registers `undo` once it succeeded. */
+  step<T>(device: string, step: string, action: () => T, undo?: (result: T) => void): T {
+    this.enter(device, step);
+    let result: T;
+    try {
+      result = action();
+    } catch (e) {
+      throw e instanceof StepError ? e : new StepError(step, device, e);
+    }
+    if (undo !== undefined) this.undos.push({ device, what: step, run: () => undo(result) });
+    this.observer.afterStep?.(device, step);
+    return result;
+  }
+
+  /**
+   * Runs one request per device in a single batch. Successful ones register
+   * their undo; then the first failure, if any, is thrown as a StepError.
+   */
+  batch<T>(
+    sock: NetlinkSocket,
+    step: string,
+    items: ReadonlyArray<BatchItem<T>>,
+  ): T[] {
+    if (items.length === 0) return [];
+    for (const it of items) this.enter(it.device, step);
+    const outcomes: Outcome<T>[] = sock.runBatch(items.map((it) => it.request));
+    let failure: StepError | undefined;
+    const values: T[] = [];
+    outcomes.forEach((o, i) => {
+      const it = items[i]!;
+      if (o.ok) {
+        values.push(o.value);
+        if (it.undo !== undefined) {
+          const undo = it.undo;
+          this.undos.push({ device: it.device, what: step, run: () => undo(o.value) });
+        }
+        this.observer.afterStep?.(it.device, step);
+      } else {
+        // A refused request may still have changed something (a move whose rename failed).
+        it.onFailure?.(o.error);
+        failure ??= new StepError(`${step} (${it.request.describe})`, it.device, o.error);
+      }
+    });
+    if (failure !== undefined) throw failure;
+    return values;
+  }
+
+  /** Registers an undo for a change made outside step() (e.g. discovered after a partial failure). */
+  registerUndo(u: Undo): void {
+    this.undos.push(u);
+  }
+
+  /** Undoes every registered step in reverse order; returns the undo failures (never throws). */
+  rollback(): Error[] {
+    const errors: Error[] = [];
+    while (this.undos.length > 0) {
+      const u = this.undos.pop()!;
+      try {
+        u.run();
+      } catch (e) {
+        const why = e instanceof Error ? e.message : String(e);
+        errors.push(new Error(`undo "${u.what}" on ${JSON.stringify(u.device)}: ${why}`));
+      }
+    }
+    return errors;
+  }
+
+  /** Forgets the undos: the changes are now owned by the container. */
+  commit(): void {
+    this.undos.length = 0;
+  }
+}

@@ -1,0 +1,36 @@
+/** Reads the bundle's config.json, bounded in size. */
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { join } from 'node:path';
+import { UsageError } from '../errors.js';
+import { MAX_CONFIG_BYTES } from '../config/limits.js';
+
+export function readJsonFile(path: string, what: string, maxBytes = MAX_CONFIG_BYTES): unknown {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (e) {
+    throw new UsageError(`cannot read ${what} ${path}: ${(e as Error).message}`);
+  }
+  try {
+    const size = fstatSync(fd).size;
+    if (size > maxBytes) throw new UsageError(`${what} ${path} is ${size} bytes, over the limit of ${maxBytes}`);
+    const buf = Buffer.alloc(size);
+    let off = 0;
+    while (off < size) {
+      const n = readSync(fd, buf, off, size - off, off);
+      if (n === 0) break;
+      off += n;
+    }
+    try {
+      return JSON.parse(buf.subarray(0, off).toString('utf8'));
+    } catch (e) {
+      throw new UsageError(`${what} ${path} is not valid JSON: ${(e as Error).message}`);
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+export function readBundleConfig(bundle: string): unknown {
+  return readJsonFile(join(bundle, 'config.json'), 'config');
+}

@@ -1,0 +1,59 @@
+/**
+ * The container state a runtime writes on a hook's stdin.
+ * runc: {"ociVersion","id","status":"creating","pid","bundle"}; crun adds "root"
+ * and says "created"; podman adds "annotations". poststop states may lack pid.
+ */
+import { UsageError } from '../errors.js';
+
+export interface OciState {
+  ociVersion: string;
+  id: string;
+  status: string;
+  pid?: number;
+  bundle: string;
+  annotations: Record<string, string>;
+}
+
+/** Container ids become file names in the state directory: keep them boring. */
+const ID = /^[A-Za-z0-9][A-Za-z0-9_.+-]{0,127}$/;
+
+export function parseOciState(text: string): OciState {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    throw new UsageError(`container state on stdin is not JSON: ${(e as Error).message}`);
+  }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new UsageError('container state on stdin must be a JSON object');
+  const o = raw as Record<string, unknown>;
+  const str = (k: string): string => {
+    const v = o[k];
+    if (typeof v !== 'string' || v === '') throw new UsageError(`container state: "${k}" must be a non-empty string`);
+    return v;
+  };
+  const id = str('id');
+  if (!ID.test(id) || id.includes('..')) throw new UsageError(`container state: id ${JSON.stringify(id)} is not a valid container id`);
+  const bundle = str('bundle');
+  if (!bundle.startsWith('/')) throw new UsageError(`container state: bundle ${JSON.stringify(bundle)} must be an absolute path`);
+  const state: OciState = {
+    ociVersion: typeof o.ociVersion === 'string' ? o.ociVersion : '',
+    id,
+    status: typeof o.status === 'string' ? o.status : '',
+    bundle,
+    annotations: {},
+  };
+  if (o.pid !== undefined && o.pid !== 0) {
+    if (typeof o.pid !== 'number' || !Number.isInteger(o.pid) || o.pid < 1) throw new UsageError(`container state: pid ${JSON.stringify(o.pid)} must be a positive integer`);
+    state.pid = o.pid;
+  }
+  const ann = o.annotations;
+  if (typeof ann === 'object' && ann !== null && !Array.isArray(ann)) {
+    for (const [k, v] of Object.entries(ann)) if (typeof v === 'string') state.annotations[k] = v;
+  }
+  return state;
+}
+
+export function requirePid(state: OciState, stage: string): number {
+  if (state.pid === undefined) throw new UsageError(`container state for ${stage} has no pid: cannot find the container's network namespace`);
+  return state.pid;
+}

@@ -15,6 +15,17 @@ function faultsFromEnv(): { failAtStep?: number } {
   return v !== undefined && /^[0-9]+$/.test(v) ? { failAtStep: Number(v) } : {};
 }
 
+/** Runs a hook stage by name; false when the stage is unknown (the full CLI then explains). */
+export async function runHookStage(stage: string, flags: HookFlags): Promise<boolean> {
+  switch (stage) {
+    case 'createRuntime':
+      await runCreateRuntime(flags);
+      return true;
+    default:
+      return false;
+  }
+}
+
 export async function runCreateRuntime(flags: HookFlags): Promise<void> {
   const state = parseOciState(readStdin());
   const log = await openLog(flags.logFile, { container: state.id, stage: 'createRuntime' });

@@ -1,0 +1,59 @@
+/**
+ * Process entry. `hook <stage>` is on the critical path of every container
+ * start, so it is dispatched here without loading commander; anything this
+ * small parser does not recognise goes to the full CLI (main.ts).
+ */
+import { reportError } from './error-sink.js';
+
+/** Global options a hook invocation may carry, as `--name value` or `--name=value`. */
+const HOOK_OPTIONS = new Set(['--log-file', '--state-dir', '--policy', '--teardown', '--timeout']);
+
+export interface FastHook {
+  stage: string;
+  options: Record<string, string>;
+}
+
+export function parseFastHook(args: readonly string[]): FastHook | undefined {
+  const options: Record<string, string> = {};
+  let i = 0;
+  const take = (): boolean => {
+    const a = args[i]!;
+    const eq = a.indexOf('=');
+    const name = eq > 0 ? a.slice(0, eq) : a;
+    if (!HOOK_OPTIONS.has(name)) return false;
+    if (eq > 0) options[name.slice(2)] = a.slice(eq + 1);
+    else {
+      const v = args[i + 1];
+      if (v === undefined) return false;
+      options[name.slice(2)] = v;
+      i++;
+    }
+    i++;
+    return true;
+  };
+  while (i < args.length && args[i]!.startsWith('--')) if (!take()) return undefined;
+  if (args[i] !== 'hook' || args[i + 1] === undefined) return undefined;
+  const stage = args[i + 1]!;
+  i += 2;
+  while (i < args.length) if (!args[i]!.startsWith('--') || !take()) return undefined;
+  return { stage, options };
+}
+
+const camel = (s: string): string => s.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase());
+
+export async function run(argv: readonly string[]): Promise<void> {
+  const fast = parseFastHook(argv.slice(2));
+  if (fast !== undefined) {
+    const { runHookStage } = await import('./run-hook.js');
+    const flags: Record<string, string> = {};
+    for (const [k, v] of Object.entries(fast.options)) flags[camel(k)] = v;
+    try {
+      if (await runHookStage(fast.stage, flags)) return;
+    } catch (e) {
+      process.exitCode = reportError(e);
+      return;
+    }
+  }
+  const { main } = await import('./main.js');
+  await main(argv);
+}

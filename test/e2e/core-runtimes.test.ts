@@ -1,0 +1,58 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { afterEach, describe, test } from 'node:test';
+import { Sandbox, linkIn, uniqueName } from '../integration/hook-kit.js';
+import { type Runtime, SHOW_NETWORK, busyboxBundle, parseIpOutput, runContainer } from './e2e-kit.js';
+
+let box = new Sandbox();
+afterEach(() => {
+  box.cleanup();
+  box = new Sandbox();
+});
+
+for (const runtime of ['runc', 'crun'] as Runtime[]) {
+  describe(`${runtime} runs a container that receives a host interface`, () => {
+    test('array form: renamed, addressed, MTU set, seen from inside', () => {
+      const [dev] = box.veth();
+      const b = busyboxBundle(box, SHOW_NETWORK);
+      b.config.linux.netDevices = [{ name: dev, properties: { name: 'eth1', address: '192.168.77.2', mask: '255.255.255.0', mtu: 1400 } }];
+      b.write();
+      const r = runContainer(box, runtime, b, uniqueName('e2e'));
+      assert.equal(r.status, 0, `${runtime} failed: ${r.stderr}`);
+      const eth1 = parseIpOutput(r.stdout).get('eth1');
+      assert.ok(eth1, `eth1 inside the container:\n${r.stdout}`);
+      assert.equal(eth1.mtu, 1400);
+      assert.ok(eth1.up);
+      assert.ok(eth1.addrs.includes('192.168.77.2/24'), eth1.addrs.join(','));
+    });
+
+    test('map form: renamed, seen from inside', () => {
+      const [dev] = box.veth();
+      const b = busyboxBundle(box, SHOW_NETWORK);
+      b.config.linux.netDevices = { [dev]: { name: 'net0' } };
+      b.write();
+      const r = runContainer(box, runtime, b, uniqueName('e2e'));
+      assert.equal(r.status, 0, `${runtime} failed: ${r.stderr}`);
+      const links = parseIpOutput(r.stdout);
+      assert.ok(links.get('net0')?.up, `net0 up inside:\n${r.stdout}`);
+      assert.equal(links.has(dev), false);
+    });
+
+    test('a missing host device fails the start with our one-line reason; host unchanged', () => {
+      const [dev] = box.veth();
+      const missing = uniqueName('nx');
+      const b = busyboxBundle(box, SHOW_NETWORK);
+      b.config.linux.netDevices = { [missing]: { name: 'eth1' }, [dev]: { name: 'eth2' } };
+      b.write();
+      const r = runContainer(box, runtime, b, uniqueName('e2e'));
+      assert.notEqual(r.status, 0);
+      if (runtime === 'runc') {
+        // runc folds the hook's stderr into its own error; crun discards it.
+        assert.match(r.stderr, /oci-netdevices: .*does not exist/);
+      }
+      // The log file is where a crun user reads why.
+      assert.match(readFileSync(b.logFile, 'utf8'), new RegExp(`${missing}.*does not exist`));
+      assert.ok(linkIn(undefined, dev), 'the valid device never left the host');
+    });
+  });
+}

@@ -1,0 +1,47 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { parseFastHook } from '../../src/cli/entry.js';
+import { parseOciState } from '../../src/hook/oci-state.js';
+import { UsageError } from '../../src/errors.js';
+
+test('hook argv forms take the fast path', () => {
+  assert.deepEqual(parseFastHook(['hook', 'createRuntime']), { stage: 'createRuntime', options: {} });
+  assert.deepEqual(parseFastHook(['--log-file', '/x', 'hook', 'poststop']), { stage: 'poststop', options: { 'log-file': '/x' } });
+  assert.deepEqual(parseFastHook(['--state-dir=/s', 'hook', 'createRuntime', '--timeout', '5']), { stage: 'createRuntime', options: { 'state-dir': '/s', timeout: '5' } });
+});
+
+test('anything else goes to the full CLI', () => {
+  assert.equal(parseFastHook(['validate', 'x.json']), undefined);
+  assert.equal(parseFastHook(['--help']), undefined);
+  assert.equal(parseFastHook(['hook']), undefined);
+  assert.equal(parseFastHook(['--log-file']), undefined);
+  assert.equal(parseFastHook(['hook', 'createRuntime', 'extra']), undefined);
+  assert.equal(parseFastHook(['--unknown', 'v', 'hook', 'createRuntime']), undefined);
+});
+
+test('runc and crun state forms', () => {
+  const runc = parseOciState('{"ociVersion":"1.0.2","id":"abc","status":"creating","pid":42,"bundle":"/b"}');
+  assert.deepEqual(runc, { ociVersion: '1.0.2', id: 'abc', status: 'creating', pid: 42, bundle: '/b', annotations: {} });
+  const crun = parseOciState('{"ociVersion":"1.0.0","id":"abc","status":"created","pid":42,"bundle":"/b","root":"/b/rootfs","annotations":{"k":"v"}}');
+  assert.equal(crun.status, 'created');
+  assert.deepEqual(crun.annotations, { k: 'v' });
+  // poststop: runc sends no pid, crun sends 0
+  assert.equal(parseOciState('{"id":"a","bundle":"/b","status":"stopped"}').pid, undefined);
+  assert.equal(parseOciState('{"id":"a","bundle":"/b","status":"stopped","pid":0}').pid, undefined);
+});
+
+test('bad states are usage errors naming the field', () => {
+  const bad: Array<[string, RegExp]> = [
+    ['not json', /not JSON/],
+    ['[]', /JSON object/],
+    ['{"bundle":"/b"}', /"id"/],
+    ['{"id":"../x","bundle":"/b"}', /not a valid container id/],
+    ['{"id":"a/b","bundle":"/b"}', /not a valid container id/],
+    ['{"id":"a","bundle":"rel"}', /absolute/],
+    ['{"id":"a","bundle":"/b","pid":-1}', /pid/],
+    ['{"id":"a","bundle":"/b","pid":"1"}', /pid/],
+  ];
+  for (const [text, re] of bad) {
+    assert.throws(() => parseOciState(text), (e: unknown) => e instanceof UsageError && re.test(e.message), text);
+  }
+});

@@ -1,0 +1,96 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { extractDevices, requestsDevices } from '../../src/config/extract.js';
+import { formatIp, parseCidr, parseIp } from '../../src/config/ip.js';
+import { validIfName, validTemplate } from '../../src/config/ifname.js';
+import { maskToPrefix } from '../../src/config/shapes.js';
+import { ValidationError } from '../../src/errors.js';
+
+const withNs = (netDevices: unknown, extra: Record<string, unknown> = {}): unknown => ({ linux: { namespaces: [{ type: 'network' }], netDevices }, ...extra });
+
+test('interface names as dev_valid_name', () => {
+  assert.equal(validIfName('eth0'), undefined);
+  assert.equal(validIfName('a'.repeat(15)), undefined);
+  assert.match(validIfName('a'.repeat(16))!, /16 bytes/);
+  assert.match(validIfName('é'.repeat(8))!, /16 bytes/);
+  for (const bad of ['', '.', '..', 'a/b', 'a:b', 'a b', 'a\tb', 'a\nb']) assert.notEqual(validIfName(bad), undefined, JSON.stringify(bad));
+  assert.equal(validTemplate('eth%d'), undefined);
+  assert.notEqual(validTemplate('eth%d%d'), undefined);
+  assert.notEqual(validTemplate('eth%s'), undefined);
+});
+
+test('IP parsing and canonical text', () => {
+  assert.deepEqual(Array.from(parseIp('192.0.2.1')!.bytes), [192, 0, 2, 1]);
+  assert.equal(parseIp('2001:DB8:0:0:0:0:0:1')!.text, '2001:db8::1');
+  assert.equal(parseIp('::ffff:192.0.2.1')!.text, '::ffff:c000:201');
+  assert.equal(parseIp('::')!.text, '::');
+  assert.equal(formatIp(Uint8Array.from([0x20, 1, 0xd, 0xb8, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1])), '2001:db8:0:1::1');
+  for (const bad of ['256.1.1.1', '1.2.3', '01.2.3.4', '1::2::3', 'gggg::', '1:2:3:4:5:6:7:8:9', '']) assert.equal(parseIp(bad), undefined, bad);
+  assert.equal(parseCidr('10.0.0.1/33'), undefined);
+  assert.equal(parseCidr('2001:db8::/129'), undefined);
+  assert.equal(parseCidr('2001:db8::/64')!.prefixLength, 64);
+});
+
+test('masks: dotted quad or prefix length', () => {
+  assert.equal(maskToPrefix('255.255.255.0', 4), 24);
+  assert.equal(maskToPrefix('255.255.255.255', 4), 32);
+  assert.equal(maskToPrefix('0.0.0.0', 4), 0);
+  assert.equal(maskToPrefix(24, 4), 24);
+  assert.equal(maskToPrefix('64', 6), 64);
+  assert.match(String(maskToPrefix('255.0.255.0', 4)), /contiguous/);
+  assert.match(String(maskToPrefix(33, 4)), /out of range/);
+  assert.match(String(maskToPrefix('255.255.0.0', 6)), /prefix length/);
+});
+
+test('both shapes normalise to the same device', () => {
+  const fromArray = extractDevices(withNs([{ name: 'veth1', properties: { name: 'eth1', address: '10.0.0.2', mask: '255.255.255.0', mtu: 1400 } }]));
+  const fromMap = extractDevices(withNs({ veth1: { name: 'eth1', networkConfig: { interface: { addresses: ['10.0.0.2/24'], mtu: 1400 } } } }));
+  const strip = (d: (typeof fromArray)[number]): unknown => ({ ...d, path: undefined, addresses: d.addresses.map((a) => `${a.text}/${a.prefixLength}`) });
+  assert.deepEqual(fromArray.map(strip), fromMap.map(strip));
+  assert.equal(fromArray[0]!.containerName, 'eth1');
+});
+
+test('every problem is reported with its path and device', () => {
+  try {
+    extractDevices(withNs([{ name: 'a', properties: { name: 'x', mtu: 70000 } }, { name: 'a', properties: { name: 'x' } }]));
+    assert.fail('should throw');
+  } catch (e) {
+    assert.ok(e instanceof ValidationError);
+    const paths = e.issues.map((i) => `${i.path}|${i.device}`);
+    assert.ok(paths.includes('linux.netDevices[0].properties.mtu|a'), paths.join(' '));
+    assert.ok(paths.includes('linux.netDevices[1]|a'), paths.join(' '));
+  }
+});
+
+test('requestsDevices is a cheap presence check', () => {
+  assert.equal(requestsDevices({}), false);
+  assert.equal(requestsDevices({ linux: { netDevices: [] } }), false);
+  assert.equal(requestsDevices({ linux: { netDevices: { a: {} } } }), true);
+  assert.equal(requestsDevices({ linux: { netdevices: [{ name: 'a' }] } }), true);
+  assert.equal(requestsDevices({ annotations: { 'oci-netdevices.io/devices': '[]' } }), true);
+  assert.equal(requestsDevices({ annotations: { other: 'x' } }), false);
+});
+
+test('annotations: JSON or YAML, NRI list, merged with config.json by host name', () => {
+  const devices = extractDevices({
+    linux: { namespaces: [{ type: 'network' }], netDevices: { veth1: { name: 'eth1' } } },
+    annotations: {
+      'oci-netdevices.io/devices': 'veth1:\n  networkConfig:\n    interface:\n      mtu: 1300\nveth2:\n  name: eth2\n',
+      'netdevices.nri.containerd.io': '- name: veth3\n  new_name: eth3\n  address: 10.9.0.3\n  prefix: 24\n  mtu: 1400\n',
+    },
+  });
+  const byHost = Object.fromEntries(devices.map((d) => [d.hostName, d]));
+  assert.equal(byHost.veth1!.containerName, 'eth1');
+  assert.equal(byHost.veth1!.mtu, 1300);
+  assert.equal(byHost.veth1!.source, 'config');
+  assert.equal(byHost.veth2!.source, 'annotation');
+  assert.equal(byHost.veth3!.containerName, 'eth3');
+  assert.deepEqual(byHost.veth3!.addresses.map((a) => `${a.text}/${a.prefixLength}`), ['10.9.0.3/24']);
+});
+
+test('a contradiction between config.json and an annotation is an error', () => {
+  assert.throws(
+    () => extractDevices({ linux: { namespaces: [{ type: 'network' }], netDevices: { veth1: { name: 'eth1' } } }, annotations: { 'oci-netdevices.io/devices': '{"veth1": {"name": "eth9"}}' } }),
+    (e: unknown) => e instanceof ValidationError && e.issues.some((i) => i.device === 'veth1' && /contradicts/.test(i.message)),
+  );
+});

@@ -1,5 +1,7 @@
 /** Runs the ahead-of-time compiled JSON Schema validators (see compile-schemas.ts). */
 import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { packageRoot } from '../package-root.js';
 
 export interface SchemaError {
   /** JSON pointer inside the validated value, e.g. `/0/properties/mtu`. */
@@ -21,7 +23,7 @@ interface Validators {
 let validators: Validators | undefined;
 
 function load(): Validators {
-  validators ??= createRequire(import.meta.url)('./generated/validators.cjs') as Validators;
+  validators ??= createRequire(import.meta.url)(join(packageRoot(), 'dist', 'src', 'config', 'generated', 'validators.cjs')) as Validators;
   return validators;
 }
 

@@ -3,6 +3,8 @@
  * addon's untyped surface is touched.
  */
 import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { packageRoot } from '../package-root.js';
 
 export type KernelConstants = Readonly<Record<string, number>>;
 
@@ -26,8 +28,7 @@ let loaded: NativeBinding | undefined;
 export function native(): NativeBinding {
   if (loaded === undefined) {
     const require = createRequire(import.meta.url);
-    // dist/src/native/binding.js -> <package>/build/Release
-    loaded = require('../../../build/Release/netdevices.node') as NativeBinding;
+    loaded = require(join(packageRoot(), 'build', 'Release', 'netdevices.node')) as NativeBinding;
   }
   return loaded;
 }

@@ -1,5 +1,6 @@
 // Kernel constants, taken from the UAPI headers at build time so that no
 // number is typed by hand on the TypeScript side.
+#include <linux/ethtool.h>
 #include <linux/ethtool_netlink.h>
 #include <linux/genetlink.h>
 #include <linux/if.h>
@@ -82,6 +83,11 @@ Napi::Object Constants(Napi::Env env) {
   C(ETHTOOL_A_FEATURES_HEADER); C(ETHTOOL_A_FEATURES_HW); C(ETHTOOL_A_FEATURES_WANTED);
   C(ETHTOOL_A_FEATURES_ACTIVE); C(ETHTOOL_A_FEATURES_NOCHANGE);
   C(ETHTOOL_A_PRIVFLAGS_HEADER); C(ETHTOOL_A_PRIVFLAGS_FLAGS);
+  C(ETHTOOL_MSG_STRSET_GET); C(ETHTOOL_MSG_STRSET_GET_REPLY);
+  C(ETHTOOL_A_STRSET_HEADER); C(ETHTOOL_A_STRSET_STRINGSETS); C(ETHTOOL_A_STRINGSETS_STRINGSET);
+  C(ETHTOOL_A_STRINGSET_ID); C(ETHTOOL_A_STRINGSET_COUNT); C(ETHTOOL_A_STRINGSET_STRINGS);
+  C(ETHTOOL_A_STRINGS_STRING); C(ETHTOOL_A_STRING_INDEX); C(ETHTOOL_A_STRING_VALUE);
+  C(ETH_SS_FEATURES); C(ETH_SS_PRIV_FLAGS);
   // files and mounts
   C(LOCK_SH); C(LOCK_EX); C(LOCK_NB); C(LOCK_UN);
   C(MS_BIND); C(MNT_DETACH);

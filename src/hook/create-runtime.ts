@@ -9,7 +9,9 @@ import { applyDevices } from '../apply/apply-devices.js';
 import { locateDevices, viewNamespace } from '../apply/inspect.js';
 import type { DeviceRecord } from '../apply/record.js';
 import { type FaultInjection, Transaction } from '../apply/transaction.js';
-import { openRoute } from '../netlink/open.js';
+import { openGeneric, openRoute } from '../netlink/open.js';
+import { EthtoolSession } from '../apply/ethtool-session.js';
+import { ethtoolApplier, planAll, wantsEthtool } from '../apply/ethtool-apply.js';
 import type { NetlinkSocket } from '../netlink/socket.js';
 import type { Log } from '../log.js';
 import { readBundleConfig } from './bundle-config.js';
@@ -51,6 +53,21 @@ export function createRuntime(state: OciState, opts: CreateRuntimeOptions): Crea
     const { targets, issues } = locateDevices(specs, hostView, ctrView);
     if (issues.length > 0) throw new ValidationError(issues);
 
+    // ethtool names and fixed features are checked on the device before anything moves.
+    const sessions = new Map<string, EthtoolSession>();
+    const session = (netns: string | null): EthtoolSession => {
+      const key = netns ?? 'host';
+      let s = sessions.get(key);
+      if (s === undefined) {
+        s = new EthtoolSession(openGeneric(netns));
+        sockets.push(s.sock);
+        sessions.set(key, s);
+      }
+      return s;
+    };
+    const ethtool = targets.some(wantsEthtool) ? planAll(targets, (t) => session(t.hostLink !== undefined ? null : ctrPath)) : undefined;
+    if (ethtool !== undefined && ethtool.issues.length > 0) throw new ValidationError(ethtool.issues);
+
     const tx = new Transaction(
       {
         beforeStep: (device, step) => log.debug({ device, step }, 'step'),
@@ -59,7 +76,8 @@ export function createRuntime(state: OciState, opts: CreateRuntimeOptions): Crea
       opts.faults,
     );
     try {
-      const records = applyDevices({ host, ctr, hostNetnsFd: hostFd.fd, ctrNetnsFd: ctrFd.fd, tx }, targets, hostView, ctrView);
+      const env = { host, ctr, hostNetnsFd: hostFd.fd, ctrNetnsFd: ctrFd.fd, tx, ...(ethtool !== undefined ? { ethtool: ethtoolApplier(() => session(ctrPath), ethtool.plans) } : {}) };
+      const records = applyDevices(env, targets, hostView, ctrView);
       tx.commit();
       return { records };
     } catch (e) {

@@ -11,7 +11,8 @@ import { formatIp } from '../config/ip.js';
 import { type Addr, addrAdd, addrDel } from '../netlink/addr.js';
 import { RTNL } from '../netlink/constants.js';
 import { type Link, linkGet, linkList, linkSetMac, linkSetMtu, linkSetNs, linkSetOffloadSizes, linkSetUp, type OffloadSizes } from '../netlink/link.js';
-import { routeAdd, routeDel, type RouteInput } from '../netlink/route.js';
+import { type Route, routeAdd, routeDel, routeList, routeReplace, type RouteInput } from '../netlink/route.js';
+import { NetlinkError } from '../netlink/message.js';
 import type { NetlinkSocket, Request } from '../netlink/socket.js';
 import { type DeviceTarget, type NamespaceView, findMoved } from './inspect.js';
 import { snapshotHost } from './host-original.js';
@@ -68,10 +69,18 @@ export function applyDevices(env: ApplyEnv, targets: readonly DeviceTarget[], ho
   tx.batch(ctr, 'set link up', placed.filter((p) => !p.link.up).map((p) => ({
     device: p.spec.hostName, request: linkSetUp(p.link.index, true), undo: () => ctr.run(linkSetUp(p.link.index, false)),
   })));
+  // A route to a destination the kernel already routes (the prefix route of an address on the same
+  // subnet, as in DraNet's examples) replaces it, like `ip route replace`; its undo puts the old one back.
+  const existing = placed.some((p) => p.spec.routes.length > 0) ? ctr.run(routeList()) : [];
   tx.batch(ctr, 'add route', placed.flatMap((p) => p.spec.routes.map((r) => {
     const input = routeInput(r, p.link.index);
     const text = routeText(r);
-    return { device: p.spec.hostName, request: routeAdd(input, text), undo: () => ctr.run(routeDel(input, text)) };
+    const old = existing.find((e) => sameDestination(e, input));
+    const undo = (): void => {
+      ignoring(['ESRCH'], () => ctr.run(routeDel(input, text)));
+      if (old !== undefined) ignoring(['EEXIST', 'ENETUNREACH', 'ENODEV'], () => ctr.run(routeAdd(old, `${text} (previous route)`)));
+    };
+    return { device: p.spec.hostName, request: old === undefined ? routeAdd(input, text) : routeReplace(input, text), undo };
   })));
 
   return placed.map((p) => ({
@@ -154,7 +163,22 @@ function addressItem(ctr: NetlinkSocket, p: Placed, bytes: Uint8Array, family: 4
   const a = { family, bytes, prefixLength };
   // nodad: a container interface's IPv6 address must be usable at once (routes via it, the app's bind).
   const flags = family === 6 ? RTNL.IFA_F_NODAD : 0;
-  return { device: p.spec.hostName, request: addrAdd(p.link.index, a, { flags, text: key }), undo: () => ctr.run(addrDel(p.link.index, a, key)) };
+  // The link going down (an earlier undo) already drops IPv6 addresses: gone is what the undo wants.
+  return { device: p.spec.hostName, request: addrAdd(p.link.index, a, { flags, text: key }), undo: () => ignoring(['EADDRNOTAVAIL'], () => ctr.run(addrDel(p.link.index, a, key))) };
+}
+
+/** Runs an undo action; a refusal that means "already undone" is not a failure. */
+function ignoring(codes: readonly string[], action: () => void): void {
+  try {
+    action();
+  } catch (e) {
+    if (!(e instanceof NetlinkError && codes.includes(e.code))) throw e;
+  }
+}
+
+function sameDestination(r: Route, want: RouteInput): boolean {
+  return r.table === RTNL.RT_TABLE_MAIN && r.family === want.family && r.dstLength === want.dstLength && r.type === RTNL.RTN_UNICAST
+    && Buffer.compare(Buffer.from(r.dst), Buffer.from(want.dst)) === 0 && (r.priority ?? 0) === 0;
 }
 
 function offloadChange(spec: DeviceSpec, link: Link): [OffloadSizes | undefined, OffloadSizes] {

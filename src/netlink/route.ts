@@ -15,6 +15,8 @@ export interface RouteInput {
   prefSrc?: Uint8Array;
   scope: number;
   oif: number;
+  /** RTPROT_*; RTPROT_BOOT (what `ip route add` uses) when absent. */
+  protocol?: number;
 }
 
 export interface Route extends RouteInput {
@@ -71,7 +73,7 @@ function routeMessage(type: number, flags: number, r: RouteInput): { type: numbe
     flags,
     header: encodeRtMsg({
       family: afOf(r.family), dstLength: r.dstLength, srcLength: 0, tos: 0, table: RTNL.RT_TABLE_MAIN,
-      protocol: RTNL.RTPROT_BOOT, scope: r.scope, type: RTNL.RTN_UNICAST, flags: 0,
+      protocol: r.protocol ?? RTNL.RTPROT_BOOT, scope: r.scope, type: RTNL.RTN_UNICAST, flags: 0,
     }),
     attrs,
   };
@@ -80,6 +82,14 @@ function routeMessage(type: number, flags: number, r: RouteInput): { type: numbe
 /** ip route add DST/LEN [via GW] dev OIF [scope SCOPE] [src SRC] */
 export function routeAdd(r: RouteInput, text: string): Request<void> {
   return { describe: `add route ${text}`, message: routeMessage(RTNL.RTM_NEWROUTE, NL.NLM_F_CREATE | NL.NLM_F_EXCL, r), parse: () => undefined };
+}
+
+/**
+ * ip route replace DST/LEN [via GW] dev OIF [scope SCOPE] [src SRC]
+ * Replaces a route to the same destination (e.g. the prefix route an address made).
+ */
+export function routeReplace(r: RouteInput, text: string): Request<void> {
+  return { describe: `replace route ${text}`, message: routeMessage(RTNL.RTM_NEWROUTE, NL.NLM_F_CREATE | NL.NLM_F_REPLACE, r), parse: () => undefined };
 }
 
 /** ip route del DST/LEN [via GW] dev OIF */

@@ -56,3 +56,33 @@ for (const runtime of ['runc', 'crun'] as Runtime[]) {
     });
   });
 }
+
+for (const runtime of ['runc', 'crun'] as Runtime[]) {
+  test(`${runtime}: DraNet's NetworkConfig example, checked from inside the container`, () => {
+    const [dev] = box.veth();
+    const b = busyboxBundle(box, `${SHOW_NETWORK}; echo ROUTES; ip route; ip -6 route`);
+    b.config.linux.netDevices = {
+      [dev]: {
+        name: 'dranet0',
+        networkConfig: {
+          interface: { name: 'dranet0', addresses: ['169.254.169.14/24', '2001:db8::14/64'], mtu: 4321, hardwareAddr: '00:11:22:33:44:55', gsoMaxSize: 65536, groMaxSize: 65536, gsoIPv4MaxSize: 65536, groIPv4MaxSize: 65536 },
+          routes: [{ destination: '169.254.169.0/24', gateway: '169.254.169.1' }, { destination: '169.254.169.1/32', scope: 253 }],
+          ethtool: { features: { 'tcp-segmentation-offload': false, 'generic-receive-offload': false } },
+        },
+      },
+    };
+    b.write();
+    const r = runContainer(box, runtime, b, uniqueName('e2e'));
+    assert.equal(r.status, 0, `${runtime} failed: ${r.stderr}`);
+    const link = parseIpOutput(r.stdout).get('dranet0');
+    assert.ok(link, r.stdout);
+    assert.equal(link.mtu, 4321);
+    assert.ok(link.up);
+    assert.ok(link.addrs.includes('169.254.169.14/24') && link.addrs.includes('2001:db8::14/64'), link.addrs.join(','));
+    assert.match(r.stdout, /link\/ether 00:11:22:33:44:55/);
+    const routes = r.stdout.slice(r.stdout.indexOf('ROUTES'));
+    assert.match(routes, /169\.254\.169\.1 dev dranet0 scope link/);
+    // The /24 route with a gateway on its own subnet: the kernel keeps it beside the prefix route.
+    assert.match(routes, /169\.254\.169\.0\/24 via 169\.254\.169\.1 dev dranet0/);
+  });
+}

@@ -28,7 +28,14 @@ export interface ApplyEnv {
   tx: Transaction;
   /** Applies ethtool settings to the container-side link; records originals it changed. */
   ethtool?: (target: Placed, tx: Transaction) => void;
+  /** Called with every device's host snapshot before the first move (the crash journal). */
+  beforeMove?: (originals: ReadonlyMap<string, HostOriginal>) => void;
+  /** Awaited between phases and move chunks: where signals and the deadline get their turn. */
+  checkpoint?: () => Promise<void>;
 }
+
+/** Moves are serialised by the kernel (~17 ms each): chunks keep a signal's wait short. */
+const MOVE_CHUNK = 16;
 
 /** A device and where it now lives in the container. */
 export interface Placed {
@@ -42,33 +49,42 @@ export interface Placed {
 
 const addrKey = (bytes: Uint8Array, prefixLength: number): string => `${formatIp(bytes)}/${prefixLength}`;
 
-export function applyDevices(env: ApplyEnv, targets: readonly DeviceTarget[], hostView: NamespaceView, ctrView: NamespaceView): DeviceRecord[] {
-  const { tx, host, ctr } = env;
-  const placed = moveAll(env, targets, hostView, ctrView);
+export async function applyDevices(env: ApplyEnv, targets: readonly DeviceTarget[], hostView: NamespaceView, ctrView: NamespaceView): Promise<DeviceRecord[]> {
+  const { tx, ctr } = env;
+  const checkpoint = env.checkpoint ?? (async () => undefined);
+  const placed = await moveAll(env, targets, hostView, ctrView, checkpoint);
+  await checkpoint();
 
   // Permanent global-scope addresses travel with the device (runtime-spec v1.3.0); the move flushed them.
   tx.batch(ctr, 'carry over host addresses', placed.flatMap((p) => carried(p, hostView).map((a) => addressItem(ctr, p, a.bytes, a.family, a.prefixLength))));
 
+  await checkpoint();
   tx.batch(ctr, 'set MAC address', placed.filter((p) => p.spec.hardwareAddr !== undefined && p.spec.hardwareAddr !== p.link.mac).map((p) => {
     const old = p.link.mac!;
     return { device: p.spec.hostName, request: linkSetMac(p.link.index, p.spec.hardwareAddr!), undo: () => ctr.run(linkSetMac(p.link.index, old)) };
   }));
+  await checkpoint();
   tx.batch(ctr, 'set MTU', placed.filter((p) => p.spec.mtu !== undefined && p.spec.mtu !== p.link.mtu).map((p) => {
     const old = p.link.mtu;
     return { device: p.spec.hostName, request: linkSetMtu(p.link.index, p.spec.mtu!), undo: () => ctr.run(linkSetMtu(p.link.index, old)) };
   }));
+  await checkpoint();
   tx.batch(ctr, 'set GSO/GRO sizes', placed.flatMap((p) => {
     const [want, old] = offloadChange(p.spec, p.link);
     if (want === undefined) return [];
     return [{ device: p.spec.hostName, request: linkSetOffloadSizes(p.link.index, want), undo: () => ctr.run(linkSetOffloadSizes(p.link.index, old)) }];
   }));
+  await checkpoint();
   tx.batch(ctr, 'add address', placed.flatMap((p) => p.spec.addresses.filter((a) => !p.present.has(addrKey(a.bytes, a.prefixLength))).map((a) => addressItem(ctr, p, a.bytes, a.family, a.prefixLength))));
 
+  await checkpoint();
   if (env.ethtool !== undefined) for (const p of placed) if (hasEthtool(p.spec)) env.ethtool(p, tx);
 
+  await checkpoint();
   tx.batch(ctr, 'set link up', placed.filter((p) => !p.link.up).map((p) => ({
     device: p.spec.hostName, request: linkSetUp(p.link.index, true), undo: () => ctr.run(linkSetUp(p.link.index, false)),
   })));
+  await checkpoint();
   // A route to a destination the kernel already routes (the prefix route of an address on the same
   // subnet, as in DraNet's examples) replaces it, like `ip route replace`; its undo puts the old one back.
   const existing = placed.some((p) => p.spec.routes.length > 0) ? ctr.run(routeList()) : [];
@@ -97,7 +113,7 @@ function hasEthtool(spec: DeviceSpec): boolean {
 }
 
 /** Moves every host device into the container netns (renaming it on the way) and finds it there. */
-function moveAll(env: ApplyEnv, targets: readonly DeviceTarget[], hostView: NamespaceView, ctrView: NamespaceView): Placed[] {
+async function moveAll(env: ApplyEnv, targets: readonly DeviceTarget[], hostView: NamespaceView, ctrView: NamespaceView, checkpoint: () => Promise<void>): Promise<Placed[]> {
   const { tx, host, ctr } = env;
   const toMove = targets.filter((t) => t.hostLink !== undefined);
   const beforeIdx = new Set(ctrView.links.map((l) => l.index));
@@ -114,15 +130,22 @@ function moveAll(env: ApplyEnv, targets: readonly DeviceTarget[], hostView: Name
     const errors = moveHome(ctr, host, env.hostNetnsFd, link.index, originals.get(t.spec.hostName)!);
     if (errors.length > 0) throw new Error(errors.map((e) => e.message).join('; '));
   };
-  tx.batch(host, 'move to container netns', toMove.map((t) => ({
-    device: t.spec.hostName,
-    request: linkSetNs({ index: t.hostLink!.index }, env.ctrNetnsFd, t.spec.containerName),
-    undo: () => undoMove(t),
-    // The kernel moves first and renames after: a failed rename leaves the device moved.
-    onFailure: () => {
-      if (!stillOnHost(host, t.hostLink!.index)) tx.registerUndo({ device: t.spec.hostName, what: 'move to container netns (partial)', run: () => undoMove(t) });
-    },
-  })));
+  const moveChunk = (chunk: DeviceTarget[]): void => {
+    tx.batch(host, 'move to container netns', chunk.map((t) => ({
+      device: t.spec.hostName,
+      request: linkSetNs({ index: t.hostLink!.index }, env.ctrNetnsFd, t.spec.containerName),
+      undo: () => undoMove(t),
+      // The kernel moves first and renames after: a failed rename leaves the device moved.
+      onFailure: () => {
+        if (!stillOnHost(host, t.hostLink!.index)) tx.registerUndo({ device: t.spec.hostName, what: 'move to container netns (partial)', run: () => undoMove(t) });
+      },
+    })));
+  };
+  env.beforeMove?.(originals);
+  for (let i = 0; i < toMove.length; i += MOVE_CHUNK) {
+    if (i > 0) await checkpoint();
+    moveChunk(toMove.slice(i, i + MOVE_CHUNK));
+  }
 
   const after = toMove.length > 0 ? ctr.run(linkList()) : ctrView.links;
   const claimed = new Set(beforeIdx);

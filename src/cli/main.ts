@@ -8,6 +8,9 @@ import { reportError } from './error-sink.js';
 interface GlobalOptions {
   logFile?: string;
   stateDir?: string;
+  policy?: string;
+  teardown?: string;
+  timeout?: string;
 }
 
 function globals(cmd: Command): GlobalOptions {
@@ -18,17 +21,35 @@ export function buildProgram(): Command {
   const program = new Command('oci-netdevices')
     .description('Move host network interfaces into OCI containers (linux.netDevices)')
     .option('--log-file <path>', 'JSON log file (env OCI_NETDEVICES_LOG; "off" disables)')
-    .option('--state-dir <dir>', 'state directory (env OCI_NETDEVICES_STATE_DIR)')
+    .option('--state-dir <dir>', 'state directory (env OCI_NETDEVICES_STATE_DIR, default /run/oci-netdevices)')
+    .option('--policy <file>', 'host policy file (env OCI_NETDEVICES_POLICY, default /etc/oci-netdevices/policy.json if present)')
+    .option('--teardown <mode>', 'restore (default): devices come home at poststop; kernel: leave them to the kernel (env OCI_NETDEVICES_TEARDOWN)')
+    .option('--timeout <seconds>', 'roll back and fail when the hook runs longer (env OCI_NETDEVICES_TIMEOUT)')
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s), writeOut: (s) => process.stdout.write(s) });
 
   const hook = program.command('hook').description('run as an OCI runtime hook (state JSON on stdin)');
-  hook
-    .command('createRuntime')
-    .description('move and configure the devices the container asks for')
-    .action(async (_o, cmd: Command) => {
-      const { runCreateRuntime } = await import('./run-hook.js');
-      await runCreateRuntime(globals(cmd));
+  for (const [stage, what] of [
+    ['createRuntime', 'move and configure the devices the container asks for'],
+    ['poststop', 'return the devices to the host under their original names'],
+  ] as const) {
+    hook
+      .command(stage)
+      .description(what)
+      .action(async (_o, cmd: Command) => {
+        const { runHookStage } = await import('./run-hook.js');
+        await runHookStage(stage, globals(cmd));
+      });
+  }
+
+  program
+    .command('recover')
+    .argument('[container-id]', 'only this container (also when its hook finished)')
+    .option('--all', 'also containers whose hook finished (their devices come home now)')
+    .description('return devices left behind by a hook that died (SIGKILL, power loss) to the host')
+    .action(async (id: string | undefined, o: { all?: boolean }, cmd: Command) => {
+      const { runRecover } = await import('./run-recover.js');
+      process.exitCode = runRecover(globals(cmd).stateDir, id, o.all === true);
     });
 
   program

@@ -1,6 +1,8 @@
-/** `hook createRuntime`: stdin state -> devices moved, or one error line and a non-zero exit. */
-import { openLog } from '../log.js';
-import { createRuntime } from '../hook/create-runtime.js';
+/** Hook stages: stdin state -> work done, or one error line and a non-zero exit. */
+import type { TeardownMode } from '../state/container-state.js';
+import { StateDir, resolveStateDir } from '../state/state-dir.js';
+import { UsageError } from '../errors.js';
+import { type Log, openLog } from '../log.js';
 import { parseOciState } from '../hook/oci-state.js';
 import { readStdin } from './stdin.js';
 import { reportError } from './error-sink.js';
@@ -8,6 +10,9 @@ import { reportError } from './error-sink.js';
 export interface HookFlags {
   logFile?: string;
   stateDir?: string;
+  policy?: string;
+  teardown?: string;
+  timeout?: string;
 }
 
 function faultsFromEnv(): { failAtStep?: number } {
@@ -15,27 +20,64 @@ function faultsFromEnv(): { failAtStep?: number } {
   return v !== undefined && /^[0-9]+$/.test(v) ? { failAtStep: Number(v) } : {};
 }
 
+export function teardownMode(flag: string | undefined, fromPolicy: TeardownMode | undefined): TeardownMode {
+  const v = flag ?? process.env.OCI_NETDEVICES_TEARDOWN ?? fromPolicy ?? 'restore';
+  if (v !== 'restore' && v !== 'kernel') throw new UsageError(`--teardown must be "restore" or "kernel", not ${JSON.stringify(v)}`);
+  return v;
+}
+
+function deadline(flag: string | undefined): number | undefined {
+  const v = flag ?? process.env.OCI_NETDEVICES_TIMEOUT;
+  if (v === undefined) return undefined;
+  if (!/^[0-9]+(\.[0-9]+)?$/.test(v)) throw new UsageError(`--timeout must be a number of seconds, not ${JSON.stringify(v)}`);
+  return Number(v);
+}
+
 /** Runs a hook stage by name; false when the stage is unknown (the full CLI then explains). */
 export async function runHookStage(stage: string, flags: HookFlags): Promise<boolean> {
   switch (stage) {
     case 'createRuntime':
-      await runCreateRuntime(flags);
+      await runStage('createRuntime', flags, runCreateRuntime);
+      return true;
+    case 'poststop':
+      await runStage('poststop', flags, runPoststop);
       return true;
     default:
       return false;
   }
 }
 
-export async function runCreateRuntime(flags: HookFlags): Promise<void> {
+async function runStage(stage: string, flags: HookFlags, body: (state: ReturnType<typeof parseOciState>, flags: HookFlags, log: Log) => Promise<void>): Promise<void> {
   const state = parseOciState(readStdin());
-  const log = await openLog(flags.logFile, { container: state.id, stage: 'createRuntime' });
+  const log = await openLog(flags.logFile, { container: state.id, stage });
   try {
-    const { records } = createRuntime(state, { log, faults: faultsFromEnv() });
-    log.info({ devices: records.map((r) => ({ host: r.hostName, container: r.containerName })) }, 'devices ready');
+    await body(state, flags, log);
   } catch (e) {
-    log.error({ err: e instanceof Error ? { name: e.name, message: e.message, errno: (e as { errno?: unknown }).errno } : String(e) }, 'createRuntime failed');
+    log.error({ err: e instanceof Error ? { name: e.name, message: e.message, errno: (e as { errno?: unknown }).errno } : String(e) }, `${stage} failed`);
     process.exitCode = reportError(e);
   } finally {
     log.flush();
   }
+}
+
+async function runCreateRuntime(state: ReturnType<typeof parseOciState>, flags: HookFlags, log: Log): Promise<void> {
+  const { createRuntime } = await import('../hook/create-runtime.js');
+  const { loadPolicy } = await import('../policy/policy.js');
+  const policy = loadPolicy(flags.policy);
+  const deadlineSeconds = deadline(flags.timeout);
+  const { records } = await createRuntime(state, {
+    stateDir: new StateDir(resolveStateDir(flags.stateDir)),
+    teardown: teardownMode(flags.teardown, policy.teardown),
+    policy,
+    log,
+    faults: faultsFromEnv(),
+    ...(deadlineSeconds !== undefined ? { deadlineSeconds } : {}),
+  });
+  if (records.length > 0) log.info({ devices: records.map((r) => ({ host: r.hostName, container: r.containerName })) }, 'devices ready');
+}
+
+async function runPoststop(state: ReturnType<typeof parseOciState>, flags: HookFlags, log: Log): Promise<void> {
+  const { poststop } = await import('../hook/poststop.js');
+  const r = poststop(state.id, new StateDir(resolveStateDir(flags.stateDir)));
+  if (r !== undefined) log.info({ restored: r.restored, missing: r.missing }, 'devices returned to the host');
 }

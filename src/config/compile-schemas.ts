@@ -15,7 +15,7 @@ const root = join(here, '..', '..', '..');
 const schemaDir = join(root, 'spec', 'schema');
 export const SCHEMA_BASE = 'https://oci-netdevices.io/schema/';
 
-const files = ['network-config', 'netdevices-array', 'netdevices-map', 'nri-annotation'];
+const files = ['network-config', 'netdevices-array', 'netdevices-map', 'nri-annotation', 'policy'];
 
 const Ajv = AjvModule.default;
 const standaloneCode = standaloneModule.default;
@@ -26,6 +26,7 @@ const code = standaloneCode(ajv, {
   mapForm: `${SCHEMA_BASE}netdevices-map.schema.json`,
   networkConfig: `${SCHEMA_BASE}network-config.schema.json`,
   nri: `${SCHEMA_BASE}nri-annotation.schema.json`,
+  policy: `${SCHEMA_BASE}policy.schema.json`,
 });
 const out = join(here, 'generated', 'validators.cjs');
 mkdirSync(dirname(out), { recursive: true });

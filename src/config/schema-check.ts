@@ -18,6 +18,7 @@ interface Validators {
   mapForm: Validator;
   networkConfig: Validator;
   nri: Validator;
+  policy: Validator;
 }
 
 let validators: Validators | undefined;

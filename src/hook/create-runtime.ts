@@ -1,43 +1,65 @@
 /**
- * The createRuntime hook: validate everything, then move and configure each
- * device inside one transaction. Any failure rolls back every change.
+ * The createRuntime hook: validate everything, lock the devices, journal
+ * their host state, then move and configure them inside one transaction.
+ * Any failure (or a signal, or the deadline) rolls back every change and
+ * leaves no pin, claim or state behind.
  */
-import { extractDevices } from '../config/extract.js';
-import { ValidationError } from '../errors.js';
-import { StepError } from '../errors.js';
 import { applyDevices } from '../apply/apply-devices.js';
-import { locateDevices, viewNamespace } from '../apply/inspect.js';
-import type { DeviceRecord } from '../apply/record.js';
-import { type FaultInjection, Transaction } from '../apply/transaction.js';
-import { openGeneric, openRoute } from '../netlink/open.js';
-import { EthtoolSession } from '../apply/ethtool-session.js';
 import { ethtoolApplier, planAll, wantsEthtool } from '../apply/ethtool-apply.js';
-import type { NetlinkSocket } from '../netlink/socket.js';
+import { EthtoolSession } from '../apply/ethtool-session.js';
+import { locateDevices, viewNamespace } from '../apply/inspect.js';
+import type { DeviceRecord, HostOriginal } from '../apply/record.js';
+import { type FaultInjection, Transaction } from '../apply/transaction.js';
+import { extractDevices } from '../config/extract.js';
+import type { DeviceSpec } from '../config/model.js';
+import { PolicyError, StepError, ValidationError, formatIssue } from '../errors.js';
 import type { Log } from '../log.js';
+import { openGeneric, openRoute } from '../netlink/open.js';
+import type { NetlinkSocket } from '../netlink/socket.js';
+import { checkPolicy, type Policy } from '../policy/policy.js';
+import { type ContainerState, type TeardownMode, processStartTime, writeContainerState, removeContainerState } from '../state/container-state.js';
+import { DeviceLocks, writeClaim, dropClaim } from '../state/device-lock.js';
+import { pinNetns, unpinNetns } from '../state/netns-pin.js';
+import { StateDir } from '../state/state-dir.js';
 import { readBundleConfig } from './bundle-config.js';
+import { Interrupts } from './interrupts.js';
 import { NetnsFd, assertOwnNetns, netnsPathOf } from './netns.js';
 import { type OciState, requirePid } from './oci-state.js';
+import { recoverAbandoned } from './recover.js';
+import { join } from 'node:path';
 
 export interface CreateRuntimeOptions {
+  stateDir: StateDir;
+  teardown: TeardownMode;
+  policy: Policy;
+  deadlineSeconds?: number;
   faults?: FaultInjection;
   log: Log;
 }
 
 export interface CreateRuntimeResult {
   records: DeviceRecord[];
+  specs: DeviceSpec[];
 }
 
-export function createRuntime(state: OciState, opts: CreateRuntimeOptions): CreateRuntimeResult {
+export async function createRuntime(state: OciState, opts: CreateRuntimeOptions): Promise<CreateRuntimeResult> {
   const config = readBundleConfig(state.bundle);
   const annotations = { ...state.annotations, ...configAnnotations(config) };
   const specs = extractDevices(config, { annotations });
-  if (specs.length === 0) return { records: [] };
-  const log = opts.log;
-  const ctrPath = netnsPathOf(requirePid(state, 'createRuntime'));
+  if (specs.length === 0) return { records: [], specs };
+  const { log, stateDir } = opts;
+  const pid = requirePid(state, 'createRuntime');
+  const ctrPath = netnsPathOf(pid);
   assertOwnNetns(ctrPath);
 
+  // A hook that died mid-apply (SIGKILL, power loss) left a journal: bring its devices home first.
+  for (const r of recoverAbandoned(stateDir)) log.warn({ recovered: r.id, restored: r.restored, missing: r.missing, errors: r.errors }, 'recovered devices of an abandoned hook');
+
+  const locks = DeviceLocks.acquire(stateDir, specs.map((s) => s.hostName), state.id);
+  const interrupts = new Interrupts(opts.deadlineSeconds);
   const sockets: NetlinkSocket[] = [];
   const fds: NetnsFd[] = [];
+  let journal: ContainerState | undefined;
   try {
     const host = openRoute(null);
     sockets.push(host);
@@ -52,6 +74,8 @@ export function createRuntime(state: OciState, opts: CreateRuntimeOptions): Crea
     const ctrView = viewNamespace(ctr, { addrs: true });
     const { targets, issues } = locateDevices(specs, hostView, ctrView);
     if (issues.length > 0) throw new ValidationError(issues);
+    const refused = checkPolicy(opts.policy, targets, hostView);
+    if (refused.length > 0) throw new PolicyError(refused.map(formatIssue).join('; '));
 
     // ethtool names and fixed features are checked on the device before anything moves.
     const sessions = new Map<string, EthtoolSession>();
@@ -75,22 +99,53 @@ export function createRuntime(state: OciState, opts: CreateRuntimeOptions): Crea
       },
       opts.faults,
     );
+    const beforeMove = (originals: ReadonlyMap<string, HostOriginal>): void => {
+      journal = {
+        version: 1, id: state.id, phase: 'applying', hookPid: process.pid, hookStart: processStartTime(process.pid) ?? '', teardown: opts.teardown,
+        devices: specs.filter((s) => originals.has(s.hostName)).map((s) => ({ hostName: s.hostName, containerName: s.containerName, original: originals.get(s.hostName)!, ...(s.hardwareAddr !== undefined ? { hardwareAddr: s.hardwareAddr } : {}) })),
+      };
+      if (opts.teardown === 'restore') {
+        journal.netnsPin = join(stateDir.containerDir(state.id, true), 'netns');
+        pinNetns(pid, journal.netnsPin);
+      }
+      writeContainerState(stateDir, journal);
+    };
     try {
-      const env = { host, ctr, hostNetnsFd: hostFd.fd, ctrNetnsFd: ctrFd.fd, tx, ...(ethtool !== undefined ? { ethtool: ethtoolApplier(() => session(ctrPath), ethtool.plans) } : {}) };
-      const records = applyDevices(env, targets, hostView, ctrView);
+      const env = {
+        host, ctr, hostNetnsFd: hostFd.fd, ctrNetnsFd: ctrFd.fd, tx, beforeMove, checkpoint: interrupts.checkpoint,
+        ...(ethtool !== undefined ? { ethtool: ethtoolApplier(() => session(ctrPath), ethtool.plans) } : {}),
+      };
+      const records = await applyDevices(env, targets, hostView, ctrView);
+      await interrupts.checkpoint();
+      const done: ContainerState = journal ?? { version: 1, id: state.id, phase: 'ready', hookPid: process.pid, hookStart: '', teardown: opts.teardown, devices: [] };
+      done.phase = 'ready';
+      done.devices = records.map((r) => ({ hostName: r.hostName, containerName: r.containerName, containerIndex: r.containerIndex, movedByRuntime: r.movedByRuntime, original: r.original }));
+      writeContainerState(stateDir, done);
+      for (const r of records) writeClaim(stateDir, r.hostName, state.id);
       tx.commit();
-      return { records };
+      return { records, specs };
     } catch (e) {
       const undoErrors = tx.rollback();
       for (const u of undoErrors) log.error({ err: u.message }, 'undo failed');
+      if (undoErrors.length === 0) forgetFailed(stateDir, state.id, journal);
       if (e instanceof StepError) throw e.withUndoErrors(undoErrors);
       if (undoErrors.length > 0) throw new StepError('apply', '*', e, undoErrors);
       throw e;
     }
   } finally {
+    interrupts.dispose();
     for (const s of sockets) s.close();
     for (const f of fds) f.close();
+    locks.release();
   }
+}
+
+/** After a clean rollback nothing of this container may stay behind (crun runs no poststop then). */
+function forgetFailed(dir: StateDir, id: string, journal: ContainerState | undefined): void {
+  if (journal === undefined) return;
+  if (journal.netnsPin !== undefined) unpinNetns(journal.netnsPin);
+  for (const d of journal.devices) dropClaim(dir, d.hostName, id);
+  removeContainerState(dir, id);
 }
 
 function configAnnotations(config: unknown): Record<string, string> {

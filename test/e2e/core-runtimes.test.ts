@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, test } from 'node:test';
-import { Sandbox, linkIn, uniqueName } from '../integration/hook-kit.js';
+import { Sandbox, linkIn, sh, uniqueName } from '../integration/hook-kit.js';
 import { type Runtime, SHOW_NETWORK, busyboxBundle, parseIpOutput, runContainer } from './e2e-kit.js';
 
 let box = new Sandbox();
@@ -12,9 +12,11 @@ afterEach(() => {
 
 for (const runtime of ['runc', 'crun'] as Runtime[]) {
   describe(`${runtime} runs a container that receives a host interface`, () => {
-    test('array form: renamed, addressed, MTU set, seen from inside', () => {
+    test('array form: renamed, addressed, MTU set, seen from inside; back home after the container', () => {
       const [dev] = box.veth();
-      const b = busyboxBundle(box, SHOW_NETWORK);
+      sh('ip', 'addr', 'add', '10.177.0.1/24', 'dev', dev);
+      const before = linkIn(undefined, dev)!;
+      const b = busyboxBundle(box, SHOW_NETWORK, { stateDir: box.stateDir });
       b.config.linux.netDevices = [{ name: dev, properties: { name: 'eth1', address: '192.168.77.2', mask: '255.255.255.0', mtu: 1400 } }];
       b.write();
       const r = runContainer(box, runtime, b, uniqueName('e2e'));
@@ -24,11 +26,17 @@ for (const runtime of ['runc', 'crun'] as Runtime[]) {
       assert.equal(eth1.mtu, 1400);
       assert.ok(eth1.up);
       assert.ok(eth1.addrs.includes('192.168.77.2/24'), eth1.addrs.join(','));
+      // runc/crun ran our poststop hook when the container exited: the device is home as it was.
+      const home = linkIn(undefined, dev);
+      assert.ok(home, `${dev} back on the host under its own name`);
+      assert.equal(home.mtu, before.mtu);
+      assert.equal(home.address, before.address);
+      assert.ok(home.addr_info?.some((a) => a.local === '10.177.0.1' && a.prefixlen === 24), JSON.stringify(home.addr_info));
     });
 
     test('map form: renamed, seen from inside', () => {
       const [dev] = box.veth();
-      const b = busyboxBundle(box, SHOW_NETWORK);
+      const b = busyboxBundle(box, SHOW_NETWORK, { stateDir: box.stateDir });
       b.config.linux.netDevices = { [dev]: { name: 'net0' } };
       b.write();
       const r = runContainer(box, runtime, b, uniqueName('e2e'));
@@ -41,7 +49,7 @@ for (const runtime of ['runc', 'crun'] as Runtime[]) {
     test('a missing host device fails the start with our one-line reason; host unchanged', () => {
       const [dev] = box.veth();
       const missing = uniqueName('nx');
-      const b = busyboxBundle(box, SHOW_NETWORK);
+      const b = busyboxBundle(box, SHOW_NETWORK, { stateDir: box.stateDir });
       b.config.linux.netDevices = { [missing]: { name: 'eth1' }, [dev]: { name: 'eth2' } };
       b.write();
       const r = runContainer(box, runtime, b, uniqueName('e2e'));
@@ -60,7 +68,7 @@ for (const runtime of ['runc', 'crun'] as Runtime[]) {
 for (const runtime of ['runc', 'crun'] as Runtime[]) {
   test(`${runtime}: DraNet's NetworkConfig example, checked from inside the container`, () => {
     const [dev] = box.veth();
-    const b = busyboxBundle(box, `${SHOW_NETWORK}; echo ROUTES; ip route; ip -6 route`);
+    const b = busyboxBundle(box, `${SHOW_NETWORK}; echo ROUTES; ip route; ip -6 route`, { stateDir: box.stateDir });
     b.config.linux.netDevices = {
       [dev]: {
         name: 'dranet0',

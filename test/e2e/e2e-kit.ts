@@ -42,7 +42,7 @@ export function busyboxBundle(box: Sandbox, script: string, opts: { stateDir?: s
     return [...a, 'hook', stage];
   };
   const hooks: Record<string, unknown> = {};
-  for (const stage of opts.hooks ?? ['createRuntime']) hooks[stage] = [{ path: HOOK_BIN, args: args(stage) }];
+  for (const stage of opts.hooks ?? ['createRuntime', 'poststop']) hooks[stage] = [{ path: HOOK_BIN, args: args(stage) }];
   config.hooks = hooks;
   const b: Bundle = { dir, logFile, config, write: () => writeFileSync(join(dir, 'config.json'), JSON.stringify(config, null, 2)) };
   b.write();

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, beforeEach, describe, test } from 'node:test';
-import { Sandbox, baseConfig, crunState, ipJson, linkIn, runHook, runcState, sh, uniqueName } from './hook-kit.js';
+import { Sandbox, baseConfig, crunState, ipJson, linkIn, runcState, sh, uniqueName } from './hook-kit.js';
 
 let box: Sandbox;
 beforeEach(() => {
@@ -26,7 +26,7 @@ describe('createRuntime moves and configures host interfaces', () => {
     const [dev, peer] = box.veth();
     const ctr = box.container();
     const bundle = box.bundle(baseConfig({ netDevices: { [dev]: { name: 'ctr0' } } }));
-    const r = runHook('createRuntime', runcState(uniqueName('c'), ctr.pid, bundle));
+    const r = box.hook('createRuntime', runcState(uniqueName('c'), ctr.pid, bundle));
     assert.equal(r.status, 0, r.stderr);
     assert.equal(r.stdout, '');
     assert.equal(linkIn(undefined, dev), undefined, 'gone from the host');
@@ -40,7 +40,7 @@ describe('createRuntime moves and configures host interfaces', () => {
     const [dev] = box.veth();
     const ctr = box.container();
     const bundle = box.bundle(baseConfig({ netDevices: [{ name: dev, properties: { name: 'eth1', address: '192.168.77.2', mask: '255.255.255.0', mtu: 1400 } }] }));
-    const r = runHook('createRuntime', crunState(uniqueName('c'), ctr.pid, bundle));
+    const r = box.hook('createRuntime', crunState(uniqueName('c'), ctr.pid, bundle));
     assert.equal(r.status, 0, r.stderr);
     const link = linkIn(ctr.netns, 'eth1');
     assert.ok(link);
@@ -52,7 +52,7 @@ describe('createRuntime moves and configures host interfaces', () => {
     const [dev] = box.veth();
     const ctr = box.container();
     const bundle = box.bundle(baseConfig({ netdevices: [{ name: dev, properties: { name: 'net6', address: '2001:db8::7', mask: '64' } }] }));
-    const r = runHook('createRuntime', runcState(uniqueName('c'), ctr.pid, bundle));
+    const r = box.hook('createRuntime', runcState(uniqueName('c'), ctr.pid, bundle));
     assert.equal(r.status, 0, r.stderr);
     assert.ok(addrsOf(ctr.netns, 'net6').includes('2001:db8::7/64'));
   });
@@ -62,7 +62,7 @@ describe('createRuntime moves and configures host interfaces', () => {
     const [b] = box.veth();
     const ctr = box.container();
     const bundle = box.bundle(baseConfig({ netDevices: { [a]: { name: 'eth%d' }, [b]: { name: 'eth%d' } } }));
-    const r = runHook('createRuntime', runcState(uniqueName('c'), ctr.pid, bundle));
+    const r = box.hook('createRuntime', runcState(uniqueName('c'), ctr.pid, bundle));
     assert.equal(r.status, 0, r.stderr);
     const names = ipJson(ctr.netns, 'link', 'show').map((l) => l.ifname).sort();
     assert.deepEqual(names, ['eth0', 'eth1', 'lo']);
@@ -74,7 +74,7 @@ describe('createRuntime moves and configures host interfaces', () => {
     sh('ip', 'addr', 'add', '10.202.0.5/24', 'dev', dev, 'scope', 'link');
     const ctr = box.container();
     const bundle = box.bundle(baseConfig({ netDevices: { [dev]: { name: 'keep0' } } }));
-    const r = runHook('createRuntime', runcState(uniqueName('c'), ctr.pid, bundle));
+    const r = box.hook('createRuntime', runcState(uniqueName('c'), ctr.pid, bundle));
     assert.equal(r.status, 0, r.stderr);
     const got = addrsOf(ctr.netns, 'keep0');
     assert.ok(got.includes('10.201.0.5/24'), `global address carried: ${got.join(',')}`);
@@ -86,7 +86,7 @@ describe('createRuntime moves and configures host interfaces', () => {
     const ctr = box.container();
     sh('ip', 'link', 'set', dev, 'netns', ctr.netns, 'name', 'native0');
     const bundle = box.bundle(baseConfig({ netDevices: [{ name: dev, properties: { name: 'native0', address: '10.203.0.2', mask: '24', mtu: 1300 } }] }));
-    const r = runHook('createRuntime', runcState(uniqueName('c'), ctr.pid, bundle));
+    const r = box.hook('createRuntime', runcState(uniqueName('c'), ctr.pid, bundle));
     assert.equal(r.status, 0, r.stderr);
     const link = linkIn(ctr.netns, 'native0');
     assert.ok(link);
@@ -100,7 +100,7 @@ describe('createRuntime refuses bad requests and leaves the host as it was', () 
     const ctr = box.container();
     const missing = uniqueName('nx');
     const bundle = box.bundle(baseConfig({ netDevices: { [missing]: { name: 'eth1' } } }));
-    const r = runHook('createRuntime', runcState(uniqueName('c'), ctr.pid, bundle));
+    const r = box.hook('createRuntime', runcState(uniqueName('c'), ctr.pid, bundle));
     assertOneLineFailure(r, 3, missing, 'does not exist');
   });
 
@@ -110,7 +110,7 @@ describe('createRuntime refuses bad requests and leaves the host as it was', () 
     const [inside] = box.veth(ctr.netns);
     const before = linkIn(undefined, dev);
     const bundle = box.bundle(baseConfig({ netDevices: { [dev]: { name: inside } } }));
-    const r = runHook('createRuntime', runcState(uniqueName('c'), ctr.pid, bundle));
+    const r = box.hook('createRuntime', runcState(uniqueName('c'), ctr.pid, bundle));
     assertOneLineFailure(r, 3, dev, 'already used');
     assert.deepEqual(linkIn(undefined, dev), before, 'host device untouched');
   });
@@ -120,7 +120,7 @@ describe('createRuntime refuses bad requests and leaves the host as it was', () 
     const sleeper = sh('sh', '-c', 'sleep 600 >/dev/null 2>&1 & echo $!').trim();
     box.defer(() => sh('kill', sleeper));
     const bundle = box.bundle(baseConfig({ netDevices: { [dev]: {} } }));
-    const r = runHook('createRuntime', runcState(uniqueName('c'), Number(sleeper), bundle));
+    const r = box.hook('createRuntime', runcState(uniqueName('c'), Number(sleeper), bundle));
     assertOneLineFailure(r, 3, 'linux.namespaces', 'network namespace');
     assert.ok(linkIn(undefined, dev), 'device still on the host');
   });
@@ -129,7 +129,7 @@ describe('createRuntime refuses bad requests and leaves the host as it was', () 
     const [dev] = box.veth();
     const ctr = box.container();
     const bundle = box.bundle({ linux: { netDevices: { [dev]: {} } } });
-    const r = runHook('createRuntime', runcState(uniqueName('c'), ctr.pid, bundle));
+    const r = box.hook('createRuntime', runcState(uniqueName('c'), ctr.pid, bundle));
     assertOneLineFailure(r, 3, 'linux.namespaces');
   });
 
@@ -137,7 +137,7 @@ describe('createRuntime refuses bad requests and leaves the host as it was', () 
     const [dev] = box.veth();
     const ctr = box.container();
     const bundle = box.bundle(baseConfig({ netDevices: [{ name: dev, properties: { address: '10.0.0.1', mask: '255.0.255.0' } }] }));
-    const r = runHook('createRuntime', runcState(uniqueName('c'), ctr.pid, bundle));
+    const r = box.hook('createRuntime', runcState(uniqueName('c'), ctr.pid, bundle));
     assertOneLineFailure(r, 3, 'linux.netDevices[0].properties.mask', dev, 'contiguous');
     assert.ok(linkIn(undefined, dev));
   });
@@ -152,7 +152,7 @@ describe('createRuntime refuses bad requests and leaves the host as it was', () 
     const before = ipJson(undefined, 'addr', 'show', mv);
     const ctr = box.container();
     const bundle = box.bundle(baseConfig({ netDevices: [{ name: mv, properties: { name: 'eth1', address: '10.205.0.2', mask: '24', mtu: 9000 } }] }));
-    const r = runHook('createRuntime', runcState(uniqueName('c'), ctr.pid, bundle));
+    const r = box.hook('createRuntime', runcState(uniqueName('c'), ctr.pid, bundle));
     assertOneLineFailure(r, 4, mv, 'set MTU', 'EINVAL');
     const afterLink = ipJson(undefined, 'addr', 'show', mv);
     const strip = (l: typeof before): unknown => l.map((x) => ({ ...x, addr_info: x.addr_info?.filter((a) => a.scope !== 'link') }));
@@ -163,13 +163,13 @@ describe('createRuntime refuses bad requests and leaves the host as it was', () 
   test('a config without devices is a no-op', () => {
     const ctr = box.container();
     const bundle = box.bundle(baseConfig({}));
-    const r = runHook('createRuntime', runcState(uniqueName('c'), ctr.pid, bundle));
+    const r = box.hook('createRuntime', runcState(uniqueName('c'), ctr.pid, bundle));
     assert.equal(r.status, 0, r.stderr);
     assert.equal(r.stderr, '');
   });
 
   test('malformed state on stdin', () => {
-    const r = runHook('createRuntime', { id: '../etc', bundle: '/tmp', pid: 1 });
+    const r = box.hook('createRuntime', { id: '../etc', bundle: '/tmp', pid: 1 });
     assertOneLineFailure(r, 2, 'id');
   });
 });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, test } from 'node:test';
-import { Sandbox, baseConfig, ipJson, runHook, runcState, sh, uniqueName } from './hook-kit.js';
+import { Sandbox, baseConfig, ipJson, runcState, sh, uniqueName } from './hook-kit.js';
 
 let box = new Sandbox();
 afterEach(() => {
@@ -32,7 +32,7 @@ describe('ethtool features through netlink', () => {
     assert.equal(before.get('generic-receive-offload')?.on, false);
     const ctr = box.container();
     const bundle = box.bundle(baseConfig({ netDevices: { [dev]: { name: 'eth1', networkConfig: { ethtool: { features: { 'tcp-segmentation-offload': false, gro: true, 'rx-checksum': false } } } } } }));
-    const r = runHook('createRuntime', runcState(uniqueName('c'), ctr.pid, bundle));
+    const r = box.hook('createRuntime', runcState(uniqueName('c'), ctr.pid, bundle));
     assert.equal(r.status, 0, r.stderr);
     const after = features('eth1', ctr.netns);
     assert.equal(after.get('tcp-segmentation-offload')?.on, false);
@@ -54,7 +54,7 @@ describe('ethtool features through netlink', () => {
       const before = hostSnapshot(dev);
       const ctr = box.container();
       const bundle = box.bundle(baseConfig({ netDevices: { [dev]: { name: 'eth1', networkConfig: { interface: { mtu: 1300 }, ethtool: { ...ethtool, features: { gro: true, ...(ethtool.features as object | undefined) } } } } } }));
-      const r = runHook('createRuntime', runcState(uniqueName('c'), ctr.pid, bundle));
+      const r = box.hook('createRuntime', runcState(uniqueName('c'), ctr.pid, bundle));
       assert.equal(r.status, 3, r.stderr);
       assert.match(r.stderr, re);
       assert.match(r.stderr, new RegExp(`device "${dev}"`));
@@ -70,7 +70,7 @@ describe('ethtool features through netlink', () => {
       netDevices: { [dev]: { name: 'eth1', networkConfig: { interface: { addresses: ['10.211.0.2/24'] }, ethtool: { features: { tso: false, gro: true } }, routes: [{ destination: '10.212.0.0/16', gateway: '10.213.0.1' }] } } },
     }));
     // The gateway is on no subnet of the device: the route step, after ethtool, fails.
-    const r = runHook('createRuntime', runcState(uniqueName('c'), ctr.pid, bundle));
+    const r = box.hook('createRuntime', runcState(uniqueName('c'), ctr.pid, bundle));
     assert.equal(r.status, 4, r.stderr);
     assert.match(r.stderr, /add route/);
     assert.deepEqual(hostSnapshot(dev), before);

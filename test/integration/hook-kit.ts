@@ -43,6 +43,13 @@ export function linkIn(netns: string | undefined, name: string): JsonLink | unde
 
 export class Sandbox {
   private readonly cleanups: Array<() => void> = [];
+  private state: string | undefined;
+
+  /** The hook's state directory for this sandbox (pins, claims, journals), made on first use. */
+  get stateDir(): string {
+    this.state ??= mkdtempSync(join(tmpdir(), 'ond-state-'));
+    return this.state;
+  }
 
   defer(fn: () => void): void {
     this.cleanups.push(fn);
@@ -86,6 +93,11 @@ export class Sandbox {
     return { pid, netns };
   }
 
+  /** Runs a hook stage with this sandbox's state directory. */
+  hook(stage: string, state: Record<string, unknown>, opts: Parameters<typeof runHook>[2] = {}): HookRun {
+    return runHook(stage, state, { stateDir: this.stateDir, ...opts });
+  }
+
   bundle(config: unknown): string {
     const dir = mkdtempSync(join(tmpdir(), 'ond-bundle-'));
     writeFileSync(join(dir, 'config.json'), JSON.stringify(config));
@@ -94,6 +106,13 @@ export class Sandbox {
   }
 
   cleanup(): void {
+    // Devices still held by pinned container namespaces come home first, then everything goes.
+    const state = this.state;
+    if (state !== undefined) {
+      spawnSync(HOOK_BIN, ['--state-dir', state, 'recover', '--all'], { stdio: 'ignore' });
+      this.cleanups.unshift(() => rmSync(state, { recursive: true, force: true }));
+      this.state = undefined;
+    }
     while (this.cleanups.length > 0) {
       try {
         this.cleanups.pop()!();
@@ -113,9 +132,10 @@ export interface HookRun {
 export function runHook(
   stage: string,
   state: Record<string, unknown>,
-  opts: { env?: Record<string, string>; inNetns?: string; args?: string[] } = {},
+  opts: { env?: Record<string, string>; inNetns?: string; args?: string[]; stateDir?: string } = {},
 ): HookRun {
-  const argv = [HOOK_BIN, '--log-file', 'off', ...(opts.args ?? []), 'hook', stage];
+  const stateArgs = opts.stateDir !== undefined ? ['--state-dir', opts.stateDir] : [];
+  const argv = [HOOK_BIN, '--log-file', 'off', ...stateArgs, ...(opts.args ?? []), 'hook', stage];
   const cmd = opts.inNetns === undefined ? argv : ['ip', 'netns', 'exec', opts.inNetns, ...argv];
   const r: SpawnSyncReturns<string> = spawnSync(cmd[0]!, cmd.slice(1), {
     input: JSON.stringify(state),

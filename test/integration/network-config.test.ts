@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { afterEach, describe, test } from 'node:test';
 import { linkGet } from '../../src/netlink/link.js';
 import { openRoute } from '../../src/netlink/open.js';
-import { Sandbox, baseConfig, ipJson, linkIn, runHook, runcState, uniqueName } from './hook-kit.js';
+import { Sandbox, baseConfig, ipJson, linkIn, runcState, uniqueName } from './hook-kit.js';
 
 let box = new Sandbox();
 afterEach(() => {
@@ -49,7 +49,7 @@ describe('networkConfig is applied and reads back from the kernel', () => {
     const [dev] = box.veth();
     const ctr = box.container();
     const bundle = box.bundle(baseConfig({ netDevices: dranetExample(dev) }));
-    const r = runHook('createRuntime', runcState(uniqueName('c'), ctr.pid, bundle));
+    const r = box.hook('createRuntime', runcState(uniqueName('c'), ctr.pid, bundle));
     assert.equal(r.status, 0, r.stderr);
 
     const link = ipJson<Array<Record<string, unknown>>>(ctr.netns, '-d', 'link', 'show', 'dranet0')[0]!;
@@ -86,7 +86,7 @@ describe('networkConfig is applied and reads back from the kernel', () => {
     // 10.99.0.1 is on no subnet of the device: the kernel answers ENETUNREACH.
     nc.routes = [{ destination: '10.98.0.0/16', gateway: '10.99.0.1' }];
     const bundle = box.bundle(baseConfig({ netDevices: { [dev]: { name: 'dranet0', networkConfig: { ...nc, interface: { addresses: ['169.254.169.14/24', '10.97.0.2/24'], mtu: 4321, hardwareAddr: '02:11:22:33:44:56' } } } } }));
-    const r = runHook('createRuntime', runcState(uniqueName('c'), ctr.pid, bundle));
+    const r = box.hook('createRuntime', runcState(uniqueName('c'), ctr.pid, bundle));
     assert.equal(r.status, 4, r.stderr);
     assert.match(r.stderr, /add route/);
     assert.match(r.stderr, new RegExp(dev));

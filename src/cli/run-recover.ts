@@ -1,0 +1,21 @@
+/** `recover [id] [--all]`: bring devices of dead hooks (or of `id`) home; one line per container. */
+import { recoverAbandoned } from '../hook/recover.js';
+import { StateDir, resolveStateDir } from '../state/state-dir.js';
+import { ExitCode } from '../errors.js';
+
+export function runRecover(stateDirFlag: string | undefined, id: string | undefined, all: boolean): number {
+  const dir = new StateDir(resolveStateDir(stateDirFlag));
+  const results = recoverAbandoned(dir, { all, ...(id !== undefined ? { only: id } : {}) });
+  let failed = false;
+  for (const r of results) {
+    const parts = [`restored: ${r.restored.join(' ') || '-'}`];
+    if (r.missing.length > 0) parts.push(`gone with the container netns: ${r.missing.join(' ')}`);
+    if (r.errors.length > 0) {
+      failed = true;
+      parts.push(`errors: ${r.errors.join('; ')}`);
+    }
+    process.stdout.write(`${r.id}: ${parts.join('; ')}\n`);
+  }
+  if (results.length === 0) process.stdout.write('nothing to recover\n');
+  return failed ? ExitCode.kernel : ExitCode.ok;
+}

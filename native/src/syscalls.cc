@@ -73,9 +73,12 @@ Napi::Value Execve(const Napi::CallbackInfo& info) {
   sigset_t none;
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, nullptr);
+  // ...and libuv marks the stdio descriptors close-on-exec: the program we become must keep them.
   for (int fd = 0; fd <= 2; fd++) {
     int fl = fcntl(fd, F_GETFL);
     if (fl >= 0 && (fl & O_NONBLOCK)) fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+    int fdfl = fcntl(fd, F_GETFD);
+    if (fdfl >= 0 && (fdfl & FD_CLOEXEC)) fcntl(fd, F_SETFD, fdfl & ~FD_CLOEXEC);
   }
   execve(path.c_str(), cargv.data(), cenvp.data());
   ThrowErrno(info.Env(), errno, "execve", path.c_str());

@@ -53,6 +53,17 @@ export function buildProgram(): Command {
     });
 
   program
+    .command('install-hook')
+    .option('--dir <dir>', 'hooks.d directory', '/etc/containers/oci/hooks.d')
+    .option('--print', 'print the files instead of writing them')
+    .description('write hooks.d files so podman and CRI-O run our hooks for annotated containers')
+    .action(async (o: { dir?: string; print?: boolean }, cmd: Command) => {
+      const { runInstallHook } = await import('./run-install-hook.js');
+      const g = globals(cmd);
+      process.exitCode = runInstallHook({ ...o, ...(g.stateDir !== undefined ? { stateDir: g.stateDir } : {}), ...(g.logFile !== undefined ? { logFile: g.logFile } : {}) });
+    });
+
+  program
     .command('validate')
     .argument('<config>', 'path to a config.json')
     .description('check a config.json offline and print every problem found')
@@ -64,6 +75,10 @@ export function buildProgram(): Command {
 }
 
 export async function main(argv: readonly string[]): Promise<void> {
+  // `... | head` closing our stdout is not an error.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  });
   try {
     await buildProgram().parseAsync(argv as string[]);
   } catch (e) {

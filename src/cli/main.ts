@@ -53,6 +53,16 @@ export function buildProgram(): Command {
     });
 
   program
+    .command('status')
+    .argument('[container-id]', 'one container (default: all)')
+    .option('-o, --output <format>', 'json or yaml', 'json')
+    .description('what each container got: conditions and networkData as a ResourceClaim status.devices entry')
+    .action(async (id: string | undefined, o: { output: string }, cmd: Command) => {
+      const { runStatus } = await import('./run-status.js');
+      process.exitCode = runStatus(globals(cmd).stateDir, id, o.output);
+    });
+
+  program
     .command('install-hook')
     .option('--dir <dir>', 'hooks.d directory', '/etc/containers/oci/hooks.d')
     .option('--print', 'print the files instead of writing them')

@@ -12,7 +12,13 @@ import type { DeviceRecord, HostOriginal } from '../apply/record.js';
 import { type FaultInjection, Transaction } from '../apply/transaction.js';
 import { extractDevices } from '../config/extract.js';
 import type { DeviceSpec } from '../config/model.js';
-import { PolicyError, StepError, ValidationError, formatIssue } from '../errors.js';
+import { DeviceBusyError, NetDevError, PolicyError, StepError, ValidationError, formatIssue } from '../errors.js';
+import { type Observed, failedStatus, failureReason, readyStatus } from '../status/device-status.js';
+import { writeStatus } from '../status/status-store.js';
+import { linkList } from '../netlink/link.js';
+import { addrList } from '../netlink/addr.js';
+import { RTNL } from '../netlink/constants.js';
+import { formatIp } from '../config/ip.js';
 import type { Log } from '../log.js';
 import { openGeneric, openRoute } from '../netlink/open.js';
 import type { NetlinkSocket } from '../netlink/socket.js';
@@ -47,6 +53,33 @@ export async function createRuntime(state: OciState, opts: CreateRuntimeOptions)
   const annotations = { ...state.annotations, ...configAnnotations(config) };
   const specs = extractDevices(config, { annotations });
   if (specs.length === 0) return { records: [], specs };
+  const { log, stateDir } = opts;
+  try {
+    const result = await moveAndConfigure(state, specs, opts);
+    writeReadyStatus(stateDir, state.id, specs, result.observed);
+    return { records: result.records, specs };
+  } catch (e) {
+    writeFailedStatus(stateDir, state.id, specs, e);
+    throw e;
+  }
+}
+
+function writeReadyStatus(dir: StateDir, id: string, specs: readonly DeviceSpec[], observed: ReadonlyMap<string, Observed>): void {
+  writeStatus(dir, { containerId: id, devices: specs.map((s) => readyStatus(s, observed.get(s.hostName) ?? { interfaceName: s.containerName, ips: [] })) });
+}
+
+function writeFailedStatus(dir: StateDir, id: string, specs: readonly DeviceSpec[], e: unknown): void {
+  const kind = e instanceof ValidationError ? 'validation' : e instanceof PolicyError ? 'policy' : e instanceof DeviceBusyError ? 'busy' : e instanceof StepError ? 'kernel' : 'other';
+  const step = e instanceof StepError ? e.step : undefined;
+  const message = e instanceof NetDevError ? e.oneLine() : e instanceof Error ? e.message : String(e);
+  try {
+    writeStatus(dir, { containerId: id, devices: specs.map((s) => failedStatus(s.hostName, failureReason(step, kind), message)) });
+  } catch {
+    // The status is a report; failing to write it must not hide the real error.
+  }
+}
+
+async function moveAndConfigure(state: OciState, specs: DeviceSpec[], opts: CreateRuntimeOptions): Promise<{ records: DeviceRecord[]; observed: Map<string, Observed> }> {
   const { log, stateDir } = opts;
   const pid = requirePid(state, 'createRuntime');
   const ctrPath = netnsPathOf(pid);
@@ -123,7 +156,7 @@ export async function createRuntime(state: OciState, opts: CreateRuntimeOptions)
       writeContainerState(stateDir, done);
       for (const r of records) writeClaim(stateDir, r.hostName, state.id);
       tx.commit();
-      return { records, specs };
+      return { records, observed: observe(ctr, records) };
     } catch (e) {
       const undoErrors = tx.rollback();
       for (const u of undoErrors) log.error({ err: u.message }, 'undo failed');
@@ -138,6 +171,20 @@ export async function createRuntime(state: OciState, opts: CreateRuntimeOptions)
     for (const f of fds) f.close();
     locks.release();
   }
+}
+
+/** What the kernel says each device now is: name, MAC, global addresses. */
+function observe(ctr: NetlinkSocket, records: readonly DeviceRecord[]): Map<string, Observed> {
+  const links = ctr.run(linkList());
+  const addrs = ctr.run(addrList());
+  const out = new Map<string, Observed>();
+  for (const r of records) {
+    const link = links.find((l) => l.index === r.containerIndex);
+    if (link === undefined) continue;
+    const ips = addrs.filter((a) => a.index === link.index && a.scope === RTNL.RT_SCOPE_UNIVERSE).map((a) => `${formatIp(a.bytes)}/${a.prefixLength}`);
+    out.set(r.hostName, { interfaceName: link.name, ips, ...(link.mac !== undefined ? { hardwareAddress: link.mac } : {}) });
+  }
+  return out;
 }
 
 /** After a clean rollback nothing of this container may stay behind (crun runs no poststop then). */

@@ -7,11 +7,15 @@
 import { StepError } from '../errors.js';
 import { readContainerState } from '../state/container-state.js';
 import type { StateDir } from '../state/state-dir.js';
+import { removeStatus } from '../status/status-store.js';
 import { type TeardownResult, forgetContainer, restoreDevices } from './teardown.js';
 
 export function poststop(id: string, dir: StateDir): TeardownResult | undefined {
   const state = readContainerState(dir, id);
-  if (state === undefined) return undefined;
+  if (state === undefined) {
+    removeStatus(dir, id); // a failed createRuntime left only its status
+    return undefined;
+  }
   const result = state.teardown === 'restore' ? restoreDevices(state) : { restored: [], missing: state.devices.map((d) => d.hostName), errors: [] };
   if (result.errors.length > 0) {
     // Keep the pin and the state: `oci-netdevices recover <id>` can try again.

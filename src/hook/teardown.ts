@@ -15,6 +15,7 @@ import type { NetlinkSocket } from '../netlink/socket.js';
 import { type ContainerState, type JournalDevice, removeContainerState } from '../state/container-state.js';
 import { dropClaim } from '../state/device-lock.js';
 import { unpinNetns } from '../state/netns-pin.js';
+import { removeStatus } from '../status/status-store.js';
 import type { StateDir } from '../state/state-dir.js';
 import { NetnsFd } from './netns.js';
 import { existsSync } from 'node:fs';
@@ -104,4 +105,5 @@ export function forgetContainer(dir: StateDir, state: ContainerState): void {
   if (state.netnsPin !== undefined) unpinNetns(state.netnsPin);
   for (const d of state.devices) dropClaim(dir, d.hostName, state.id);
   removeContainerState(dir, state.id);
+  removeStatus(dir, state.id);
 }

@@ -132,3 +132,54 @@ describe('podman', () => {
     assertHome(dev, before);
   });
 });
+
+describe('status: what the container really got', () => {
+  interface Status { containerId: string; devices: Array<{ driver: string; device: string; conditions: Array<{ type: string; status: string; reason: string; message: string; lastTransitionTime: string }>; networkData?: { interfaceName: string; hardwareAddress?: string; ips: string[] } }> }
+  const status = (id: string): Status => JSON.parse(run(HOOK_BIN, ['--state-dir', box.stateDir, 'status', id, '-o', 'json']).stdout) as Status;
+
+  test('after success (crun, created but not deleted): Ready and NetworkReady with networkData read back', () => {
+    ensureCrunCgroups();
+    const [dev] = box.veth();
+    const b = busyboxBundle(box, 'sleep 5', { stateDir: box.stateDir });
+    b.config.linux.netDevices = { [dev]: { name: 'eth7', networkConfig: { interface: { addresses: ['10.182.0.2/24', '2001:db8:7::2/64'], hardwareAddr: '02:aa:bb:cc:dd:07' } } } };
+    b.write();
+    const id = uniqueName('st');
+    box.defer(() => spawnSync('crun', ['delete', '-f', id], { stdio: 'ignore' }));
+    const c = run('crun', ['create', '--bundle', b.dir, id]);
+    assert.equal(c.status, 0, c.stderr);
+    const s = status(id);
+    assert.equal(s.containerId, id);
+    const d = s.devices[0]!;
+    assert.equal(d.driver, 'oci-netdevices.io');
+    assert.equal(d.device, dev);
+    assert.deepEqual(d.conditions.map((x) => [x.type, x.status, x.reason]), [['Ready', 'True', 'NetworkDeviceReady'], ['NetworkReady', 'True', 'NetworkReady']]);
+    assert.match(d.conditions[0]!.lastTransitionTime, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    assert.deepEqual(d.networkData, { interfaceName: 'eth7', hardwareAddress: '02:aa:bb:cc:dd:07', ips: ['10.182.0.2/24', '2001:db8:7::2/64'] });
+    const yaml = run(HOOK_BIN, ['--state-dir', box.stateDir, 'status', id, '-o', 'yaml']).stdout;
+    assert.match(yaml, /interfaceName: eth7/);
+    const del = run('crun', ['delete', '-f', id]);
+    assert.equal(del.status, 0, del.stderr);
+    assert.equal(run(HOOK_BIN, ['--state-dir', box.stateDir, 'status', id]).status, 1, 'status removed at teardown');
+  });
+
+  test('after a failed step (crun runs no poststop): Ready False naming the step', () => {
+    ensureCrunCgroups();
+    const [lower] = box.veth();
+    const mv = uniqueName('mv');
+    sh('ip', 'link', 'add', 'link', lower, 'name', mv, 'type', 'macvlan', 'mode', 'bridge');
+    box.defer(() => spawnSync('ip', ['link', 'del', mv]));
+    const b = busyboxBundle(box, 'true', { stateDir: box.stateDir });
+    b.config.linux.netDevices = [{ name: mv, properties: { name: 'eth1', mtu: 9000 } }];
+    b.write();
+    const id = uniqueName('sf');
+    box.defer(() => spawnSync('crun', ['delete', '-f', id], { stdio: 'ignore' }));
+    const r = run('crun', ['run', '--bundle', b.dir, id]);
+    assert.notEqual(r.status, 0);
+    const d = status(id).devices[0]!;
+    assert.equal(d.conditions[0]!.status, 'False');
+    assert.equal(d.conditions[0]!.reason, 'ConfigurationFailed');
+    assert.match(d.conditions[0]!.message, /set MTU.*EINVAL/);
+    assert.equal(d.networkData, undefined);
+    assert.ok(linkIn(undefined, mv), 'the device is back on the host');
+  });
+});

@@ -106,3 +106,15 @@ export function isErrnoLike(e: unknown): e is Error & ErrnoLike {
 export function errnoOf(e: unknown): number | undefined {
   return isErrnoLike(e) ? Math.abs(e.errno) : undefined;
 }
+
+/** A hook stopped by SIGTERM/SIGINT or its --timeout; its changes were rolled back. */
+export class InterruptedError extends NetDevError {
+  readonly exitCode = ExitCode.failure;
+  override name = 'InterruptedError';
+}
+
+/** Devices could not all be returned to the host; the state is kept for `recover`. */
+export class TeardownError extends NetDevError {
+  readonly exitCode = ExitCode.kernel;
+  override name = 'TeardownError';
+}

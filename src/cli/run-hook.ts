@@ -1,5 +1,5 @@
 /** Hook stages: stdin state -> work done, or one error line and a non-zero exit. */
-import type { TeardownMode } from '../state/container-state.js';
+import type { TeardownMode } from '../state/records.js';
 import { StateDir, resolveStateDir } from '../state/state-dir.js';
 import { UsageError } from '../errors.js';
 import { type Log, openLog } from '../log.js';
@@ -79,5 +79,9 @@ async function runCreateRuntime(state: ReturnType<typeof parseOciState>, flags: 
 async function runPoststop(state: ReturnType<typeof parseOciState>, flags: HookFlags, log: Log): Promise<void> {
   const { poststop } = await import('../hook/poststop.js');
   const r = poststop(state.id, new StateDir(resolveStateDir(flags.stateDir)));
-  if (r !== undefined) log.info({ restored: r.restored, missing: r.missing }, 'devices returned to the host');
+  if (r === undefined) return;
+  log.info({ restored: r.restored, missing: r.missing, notes: r.notes }, 'devices returned to the host');
+  // Not a failure (nothing left to do), but worth a line: a runtime shows it when it logs hook output.
+  if (r.missing.length > 0) log.warn({ missing: r.missing }, 'devices were gone with the container netns (virtual devices are destroyed with it)');
+  for (const n of r.notes) process.stderr.write(`oci-netdevices: warning: ${n}\n`);
 }

@@ -1,15 +1,17 @@
 /** `recover [id] [--all]`: bring devices of dead hooks (or of `id`) home; one line per container. */
 import { recoverAbandoned } from '../hook/recover.js';
-import { StateDir, resolveStateDir } from '../state/state-dir.js';
+import { StateDir, assertContainerId, resolveStateDir } from '../state/state-dir.js';
 import { ExitCode } from '../errors.js';
 
 export function runRecover(stateDirFlag: string | undefined, id: string | undefined, all: boolean): number {
   const dir = new StateDir(resolveStateDir(stateDirFlag));
+  if (id !== undefined) assertContainerId(id);
   const results = recoverAbandoned(dir, { all, ...(id !== undefined ? { only: id } : {}) });
   let failed = false;
   for (const r of results) {
     const parts = [`restored: ${r.restored.join(' ') || '-'}`];
     if (r.missing.length > 0) parts.push(`gone with the container netns: ${r.missing.join(' ')}`);
+    if (r.notes.length > 0) parts.push(r.notes.join('; '));
     if (r.errors.length > 0) {
       failed = true;
       parts.push(`errors: ${r.errors.join('; ')}`);

@@ -6,13 +6,14 @@
  */
 import { applyDevices } from '../apply/apply-devices.js';
 import { ethtoolApplier, planAll, wantsEthtool } from '../apply/ethtool-apply.js';
+import type { EthtoolPlan } from '../apply/ethtool-plan.js';
 import { EthtoolSession } from '../apply/ethtool-session.js';
 import { locateDevices, viewNamespace } from '../apply/inspect.js';
 import type { DeviceRecord, HostOriginal } from '../apply/record.js';
 import { type FaultInjection, Transaction } from '../apply/transaction.js';
 import { extractDevices } from '../config/extract.js';
 import type { DeviceSpec } from '../config/model.js';
-import { DeviceBusyError, NetDevError, PolicyError, StepError, ValidationError, formatIssue } from '../errors.js';
+import { DeviceBusyError, InterruptedError, NetDevError, PolicyError, StepError, ValidationError, formatIssue } from '../errors.js';
 import { type Observed, failedStatus, failureReason, readyStatus } from '../status/device-status.js';
 import { writeStatus } from '../status/status-store.js';
 import { linkList } from '../netlink/link.js';
@@ -23,7 +24,9 @@ import type { Log } from '../log.js';
 import { openGeneric, openRoute } from '../netlink/open.js';
 import type { NetlinkSocket } from '../netlink/socket.js';
 import { checkPolicy, type Policy } from '../policy/policy.js';
-import { type ContainerState, type TeardownMode, processStartTime, writeContainerState, removeContainerState } from '../state/container-state.js';
+import { fromRecords, removeContainerDir, removeJournal, writeDevices, writeJournal } from '../state/container-store.js';
+import { processStartTime } from '../state/proc-start.js';
+import type { ContainerDevice, ContainerRecord, Journal, TeardownMode } from '../state/records.js';
 import { DeviceLocks, writeClaim, dropClaim } from '../state/device-lock.js';
 import { pinNetns, unpinNetns } from '../state/netns-pin.js';
 import { StateDir } from '../state/state-dir.js';
@@ -32,7 +35,6 @@ import { Interrupts } from './interrupts.js';
 import { NetnsFd, assertOwnNetns, netnsPathOf } from './netns.js';
 import { type OciState, requirePid } from './oci-state.js';
 import { recoverAbandoned } from './recover.js';
-import { join } from 'node:path';
 
 export interface CreateRuntimeOptions {
   stateDir: StateDir;
@@ -86,13 +88,12 @@ async function moveAndConfigure(state: OciState, specs: DeviceSpec[], opts: Crea
   assertOwnNetns(ctrPath);
 
   // A hook that died mid-apply (SIGKILL, power loss) left a journal: bring its devices home first.
-  for (const r of recoverAbandoned(stateDir)) log.warn({ recovered: r.id, restored: r.restored, missing: r.missing, errors: r.errors }, 'recovered devices of an abandoned hook');
+  for (const r of recoverAbandoned(stateDir)) log.warn({ recovered: r.id, restored: r.restored, missing: r.missing, errors: r.errors, notes: r.notes }, 'recovered devices of an abandoned hook');
 
   const locks = DeviceLocks.acquire(stateDir, specs.map((s) => s.hostName), state.id);
   const interrupts = new Interrupts(opts.deadlineSeconds);
   const sockets: NetlinkSocket[] = [];
   const fds: NetnsFd[] = [];
-  let journal: ContainerState | undefined;
   try {
     const host = openRoute(null);
     sockets.push(host);
@@ -104,11 +105,11 @@ async function moveAndConfigure(state: OciState, specs: DeviceSpec[], opts: Crea
     fds.push(ctrFd);
 
     const hostView = viewNamespace(host, { addrs: true, routes: true });
+    const refused = checkPolicy(opts.policy, specs, hostView);
+    if (refused.length > 0) throw new PolicyError(refused.map(formatIssue).join('; '));
     const ctrView = viewNamespace(ctr, { addrs: true });
     const { targets, issues } = locateDevices(specs, hostView, ctrView);
     if (issues.length > 0) throw new ValidationError(issues);
-    const refused = checkPolicy(opts.policy, targets, hostView);
-    if (refused.length > 0) throw new PolicyError(refused.map(formatIssue).join('; '));
 
     // ethtool names and fixed features are checked on the device before anything moves.
     const sessions = new Map<string, EthtoolSession>();
@@ -124,6 +125,7 @@ async function moveAndConfigure(state: OciState, specs: DeviceSpec[], opts: Crea
     };
     const ethtool = targets.some(wantsEthtool) ? planAll(targets, (t) => session(t.hostLink !== undefined ? null : ctrPath)) : undefined;
     if (ethtool !== undefined && ethtool.issues.length > 0) throw new ValidationError(ethtool.issues);
+    await interrupts.checkpoint();
 
     const tx = new Transaction(
       {
@@ -132,16 +134,16 @@ async function moveAndConfigure(state: OciState, specs: DeviceSpec[], opts: Crea
       },
       opts.faults,
     );
+    let journal: Journal | undefined;
+    // The crash journal goes to disk before the first kernel change (the pin, then the moves).
     const beforeMove = (originals: ReadonlyMap<string, HostOriginal>): void => {
       journal = {
-        version: 1, id: state.id, phase: 'applying', hookPid: process.pid, hookStart: processStartTime(process.pid) ?? '', teardown: opts.teardown,
-        devices: specs.filter((s) => originals.has(s.hostName)).map((s) => ({ hostName: s.hostName, containerName: s.containerName, original: originals.get(s.hostName)!, ...(s.hardwareAddr !== undefined ? { hardwareAddr: s.hardwareAddr } : {}) })),
+        version: 1, id: state.id, teardown: opts.teardown, hookPid: process.pid, hookStart: processStartTime(process.pid) ?? '',
+        devices: specs.filter((s) => originals.has(s.hostName)).map((s) => journalDevice(s, originals.get(s.hostName)!, ethtool?.plans.get(s.hostName))),
       };
-      if (opts.teardown === 'restore') {
-        journal.netnsPin = join(stateDir.containerDir(state.id, true), 'netns');
-        pinNetns(pid, journal.netnsPin);
-      }
-      writeContainerState(stateDir, journal);
+      if (opts.teardown === 'restore') journal.netnsPin = stateDir.containerFile(state.id, 'netns', true);
+      writeJournal(stateDir, journal);
+      if (journal.netnsPin !== undefined) pinNetns(pid, journal.netnsPin);
     };
     try {
       const env = {
@@ -150,20 +152,19 @@ async function moveAndConfigure(state: OciState, specs: DeviceSpec[], opts: Crea
       };
       const records = await applyDevices(env, targets, hostView, ctrView);
       await interrupts.checkpoint();
-      const done: ContainerState = journal ?? { version: 1, id: state.id, phase: 'ready', hookPid: process.pid, hookStart: '', teardown: opts.teardown, devices: [] };
-      done.phase = 'ready';
-      done.devices = records.map((r) => ({ hostName: r.hostName, containerName: r.containerName, containerIndex: r.containerIndex, movedByRuntime: r.movedByRuntime, original: r.original }));
-      writeContainerState(stateDir, done);
-      for (const r of records) writeClaim(stateDir, r.hostName, state.id);
+      const done: ContainerRecord = { version: 1, id: state.id, teardown: opts.teardown, devices: fromRecords(records) };
+      if (journal?.netnsPin !== undefined) done.netnsPin = journal.netnsPin;
+      // devices.json first: from here on the journal is stale (recovery drops it when both exist).
+      if (journal !== undefined || records.length > 0) writeDevices(stateDir, done);
+      for (const r of records) if (!r.movedByRuntime) writeClaim(stateDir, r.hostName, state.id);
+      if (journal !== undefined) removeJournal(stateDir, state.id);
       tx.commit();
       return { records, observed: observe(ctr, records) };
     } catch (e) {
       const undoErrors = tx.rollback();
       for (const u of undoErrors) log.error({ err: u.message }, 'undo failed');
       if (undoErrors.length === 0) forgetFailed(stateDir, state.id, journal);
-      if (e instanceof StepError) throw e.withUndoErrors(undoErrors);
-      if (undoErrors.length > 0) throw new StepError('apply', '*', e, undoErrors);
-      throw e;
+      throw withRollbackOutcome(e, undoErrors, state.id);
     }
   } finally {
     interrupts.dispose();
@@ -171,6 +172,24 @@ async function moveAndConfigure(state: OciState, specs: DeviceSpec[], opts: Crea
     for (const f of fds) f.close();
     locks.release();
   }
+}
+
+/** A journal entry: the host original, with the ethtool settings the plan will change (known before any move). */
+function journalDevice(s: DeviceSpec, original: HostOriginal, plan: EthtoolPlan | undefined): ContainerDevice {
+  const o: HostOriginal = { ...original, features: { ...original.features, ...plan?.featuresBefore }, privateFlags: { ...original.privateFlags, ...plan?.privateFlagsBefore } };
+  return { hostName: s.hostName, containerName: s.containerName, original: o, ...(s.hardwareAddr !== undefined ? { hardwareAddr: s.hardwareAddr } : {}) };
+}
+
+/** The error to report after a rollback: the cause, plus what the rollback could not undo. */
+function withRollbackOutcome(e: unknown, undoErrors: readonly Error[], id: string): unknown {
+  const kept = `state kept: run "oci-netdevices recover ${id}"`;
+  if (e instanceof InterruptedError) {
+    return new InterruptedError(undoErrors.length === 0 ? `${e.message}: every change was rolled back` : `${e.message}; rollback incomplete: ${undoErrors.map((u) => u.message).join('; ')}; ${kept}`);
+  }
+  if (undoErrors.length === 0) return e;
+  const withKept = [...undoErrors, new Error(kept)];
+  if (e instanceof StepError) return e.withUndoErrors(withKept);
+  return new StepError('apply', '*', e, withKept);
 }
 
 /** What the kernel says each device now is: name, MAC, global addresses. */
@@ -188,11 +207,11 @@ function observe(ctr: NetlinkSocket, records: readonly DeviceRecord[]): Map<stri
 }
 
 /** After a clean rollback nothing of this container may stay behind (crun runs no poststop then). */
-function forgetFailed(dir: StateDir, id: string, journal: ContainerState | undefined): void {
+function forgetFailed(dir: StateDir, id: string, journal: Journal | undefined): void {
   if (journal === undefined) return;
   if (journal.netnsPin !== undefined) unpinNetns(journal.netnsPin);
   for (const d of journal.devices) dropClaim(dir, d.hostName, id);
-  removeContainerState(dir, id);
+  removeContainerDir(dir, id);
 }
 
 function configAnnotations(config: unknown): Record<string, string> {

@@ -2,26 +2,25 @@
  * The poststop hook: every device the createRuntime hook moved goes back to
  * the host under its original name with its original configuration; then the
  * pin, claims and state are removed. A container without state (nothing was
- * asked for, or createRuntime failed and cleaned up) is a no-op.
+ * asked for, or createRuntime failed and cleaned up after itself) is a no-op.
+ * A createRuntime killed mid-apply left a journal: it is recovered here too.
  */
-import { StepError } from '../errors.js';
-import { readContainerState } from '../state/container-state.js';
+import { TeardownError } from '../errors.js';
 import type { StateDir } from '../state/state-dir.js';
 import { removeStatus } from '../status/status-store.js';
-import { type TeardownResult, forgetContainer, restoreDevices } from './teardown.js';
+import { type Recovered, recoverOne, verdict } from './recover.js';
 
-export function poststop(id: string, dir: StateDir): TeardownResult | undefined {
-  const state = readContainerState(dir, id);
-  if (state === undefined) {
+export function poststop(id: string, dir: StateDir): Recovered | undefined {
+  const v = verdict(dir, id, true);
+  if (!v.act) {
     removeStatus(dir, id); // a failed createRuntime left only its status
     return undefined;
   }
-  const result = state.teardown === 'restore' ? restoreDevices(state) : { restored: [], missing: state.devices.map((d) => d.hostName), errors: [] };
-  if (result.errors.length > 0) {
-    // Keep the pin and the state: `oci-netdevices recover <id>` can try again.
-    const first = result.errors[0]!;
-    throw new StepError(first.step, first.device, first.cause, result.errors.slice(1));
+  // Teardown waits for the locks: any other hook finds our claim and lets go at once.
+  const r = recoverOne(dir, v.record, { wait: true });
+  if (r.errors.length > 0) {
+    // The pin and the state stay: `oci-netdevices recover <id>` can try again.
+    throw new TeardownError(`container ${id}: ${r.errors.join('; ')}; state kept, retry with: oci-netdevices recover ${id}`);
   }
-  forgetContainer(dir, state);
-  return result;
+  return r;
 }

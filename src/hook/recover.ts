@@ -1,55 +1,81 @@
 /**
- * Recovery after a hook died mid-apply: a journal in phase "applying" whose
- * writer is gone means devices may sit half-configured in a pinned netns (or
- * be lost with it). Bring every one home and forget the container.
+ * Recovery after a hook died mid-apply (SIGKILL, OOM, power loss): a
+ * journal whose writer is gone means devices may sit half-configured in the
+ * pinned container netns, or still on the host without their addresses.
+ * Every one goes home with its original name and configuration; then the
+ * journal, the pin and the claims go.
  */
-import { type ContainerState, listContainerIds, processStartTime, readContainerState } from '../state/container-state.js';
-import type { StateDir } from '../state/state-dir.js';
-import { DeviceLocks } from '../state/device-lock.js';
 import { DeviceBusyError } from '../errors.js';
+import { listContainerIds, readDevices, readJournal, removeJournal } from '../state/container-store.js';
+import { DeviceLocks } from '../state/device-lock.js';
+import { processAlive } from '../state/proc-start.js';
+import type { ContainerRecord } from '../state/records.js';
+import type { StateDir } from '../state/state-dir.js';
 import { forgetContainer, restoreDevices } from './teardown.js';
 
 export interface Recovered {
   id: string;
   restored: string[];
+  /** Not found anywhere: destroyed with the container netns (virtual devices). */
   missing: string[];
   errors: string[];
+  notes: string[];
 }
 
-function writerAlive(s: ContainerState): boolean {
-  if (s.hookPid === process.pid) return true;
-  const start = processStartTime(s.hookPid);
-  return start !== undefined && start === s.hookStart;
+/** What to do for one container: its record when its devices should come home now. */
+export type Verdict = { act: false; why: string } | { act: true; record: ContainerRecord };
+
+/**
+ * journal only, writer dead      -> recover (the hook died mid-apply)
+ * journal only, writer alive     -> leave (a hook is applying right now)
+ * journal and devices.json       -> the hook finished and died before removing its journal: drop it
+ * devices.json only              -> a running container: only when asked (`recover <id>`, `--all`, poststop)
+ */
+export function verdict(dir: StateDir, id: string, force: boolean): Verdict {
+  const journal = readJournal(dir, id);
+  const devices = readDevices(dir, id);
+  if (journal !== undefined && devices !== undefined) {
+    if (!processAlive(journal.hookPid, journal.hookStart)) removeJournal(dir, id);
+    return force ? { act: true, record: devices } : { act: false, why: 'set up' };
+  }
+  if (journal !== undefined) {
+    if (journal.hookPid === process.pid || processAlive(journal.hookPid, journal.hookStart)) return { act: false, why: `hook ${journal.hookPid} is applying` };
+    return { act: true, record: journal };
+  }
+  if (devices !== undefined) return force ? { act: true, record: devices } : { act: false, why: 'set up' };
+  return { act: false, why: 'no state' };
 }
 
-/** Journals left by dead hooks. With `all`, also containers fully set up (for `recover --all`). */
+/** Brings one container's devices home, holding their locks; forgets it when all went well. */
+export function recoverOne(dir: StateDir, record: ContainerRecord, opts: { wait?: boolean } = {}): Recovered {
+  const locks = DeviceLocks.acquire(dir, record.devices.map((d) => d.hostName), record.id, opts);
+  try {
+    const r = record.teardown === 'restore' ? restoreDevices(record) : { restored: [], missing: [], errors: [], notes: [] };
+    if (r.errors.length === 0) forgetContainer(dir, record);
+    return { id: record.id, restored: r.restored, missing: r.missing, errors: r.errors.map((e) => e.message), notes: r.notes };
+  } finally {
+    locks.release();
+  }
+}
+
+/** Journals left by dead hooks; with `all` also set-up containers; with `only` just that one (forced). */
 export function recoverAbandoned(dir: StateDir, opts: { all?: boolean; only?: string } = {}): Recovered[] {
   const out: Recovered[] = [];
-  for (const id of listContainerIds(dir)) {
-    if (opts.only !== undefined && id !== opts.only) continue;
-    let s: ContainerState | undefined;
+  const ids = opts.only !== undefined ? [opts.only] : listContainerIds(dir);
+  for (const id of ids) {
+    let v: Verdict;
     try {
-      s = readContainerState(dir, id);
+      v = verdict(dir, id, opts.all === true || opts.only === id);
     } catch (e) {
-      out.push({ id, restored: [], missing: [], errors: [(e as Error).message] });
+      out.push({ id, restored: [], missing: [], errors: [(e as Error).message], notes: [] });
       continue;
     }
-    if (s === undefined) continue;
-    if (s.phase === 'applying' ? writerAlive(s) : !(opts.all === true || opts.only === id)) continue;
-    // A hook still working on these devices holds their locks: never pull devices from under it.
-    let locks: DeviceLocks;
+    if (!v.act) continue;
     try {
-      locks = DeviceLocks.acquire(dir, s.devices.map((d) => d.hostName), s.id);
+      out.push(recoverOne(dir, v.record));
     } catch (e) {
-      if (e instanceof DeviceBusyError) continue;
-      throw e;
-    }
-    try {
-      const r = restoreDevices(s);
-      if (r.errors.length === 0) forgetContainer(dir, s);
-      out.push({ id, restored: r.restored, missing: r.missing, errors: r.errors.map((e) => e.message) });
-    } finally {
-      locks.release();
+      // A hook still working on these devices holds their locks: never pull devices from under it.
+      if (!(e instanceof DeviceBusyError)) throw e;
     }
   }
   return out;

@@ -1,28 +1,45 @@
 /**
- * Per-device locks (flock, released by the kernel when the holder dies) and
- * claims (which container owns a device until its teardown).
+ * Per-device locks and claims.
+ *
+ * Lock: flock(LOCK_EX) on <dir>/locks/<ifname>.lock, held while a hook
+ * works on the device; the kernel drops it when the holder dies. The holder
+ * writes its container id into the file so a loser can say who has it.
+ * Claim: <dir>/claims/<ifname> names the container that owns the device
+ * from a successful createRuntime until its teardown.
  */
-import { closeSync, constants, openSync } from 'node:fs';
+import { closeSync, constants, ftruncateSync, openSync, readSync, writeSync } from 'node:fs';
 import { DeviceBusyError } from '../errors.js';
 import { native } from '../native/binding.js';
 import { readFileNoFollow, removeIfPresent, writeFileAtomic } from './atomic-file.js';
 import type { StateDir } from './state-dir.js';
 
+/** How long a loser waits for the winner to write its id into the lock file. */
+const HOLDER_WAIT_MS = 50;
+
 export class DeviceLocks {
   private readonly fds: number[] = [];
 
-  /** Takes every device's lock, in sorted order, or none: a held one is a DeviceBusyError. */
-  static acquire(dir: StateDir, ifnames: readonly string[], containerId: string): DeviceLocks {
+  /**
+   * Takes every device's lock in sorted order (no lock-order deadlock), or
+   * none. A lock held by another hook, or a device claimed by another
+   * container, is a DeviceBusyError naming the device and that container.
+   * `wait`: block until the lock is free (teardown: the claim is ours, other
+   * hooks give up quickly); otherwise fail at once.
+   */
+  static acquire(dir: StateDir, ifnames: readonly string[], containerId: string, opts: { wait?: boolean } = {}): DeviceLocks {
     const locks = new DeviceLocks();
     const n = native();
+    const op = n.constants.LOCK_EX! | (opts.wait === true ? 0 : n.constants.LOCK_NB!);
     try {
       for (const name of [...new Set(ifnames)].sort()) {
         const fd = openSync(dir.deviceFile('locks', name), constants.O_RDWR | constants.O_CREAT | constants.O_NOFOLLOW, 0o600);
         locks.fds.push(fd);
-        if (!n.flock(fd, n.constants.LOCK_EX! | n.constants.LOCK_NB!)) {
-          const owner = readClaim(dir, name);
-          throw new DeviceBusyError(`device ${JSON.stringify(name)} is being configured by another container's hook${owner !== undefined ? ` (claimed by container ${owner})` : ''}`);
+        if (!n.flock(fd, op)) {
+          const holder = waitForHolder(fd) ?? readClaim(dir, name);
+          throw new DeviceBusyError(`device ${JSON.stringify(name)} is claimed by container ${holder ?? '(unknown)'} (its hook is working on it)`);
         }
+        ftruncateSync(fd, 0);
+        writeSync(fd, containerId, 0);
         const owner = readClaim(dir, name);
         if (owner !== undefined && owner !== containerId) throw new DeviceBusyError(`device ${JSON.stringify(name)} is claimed by container ${owner}`);
       }
@@ -33,13 +50,38 @@ export class DeviceLocks {
     return locks;
   }
 
+  /** Drops every lock; the files stay (removing them would race with a new holder). */
   release(): void {
-    while (this.fds.length > 0) closeSync(this.fds.pop()!);
+    while (this.fds.length > 0) {
+      const fd = this.fds.pop()!;
+      try {
+        ftruncateSync(fd, 0);
+      } catch {
+        // A read-only or full file system: the next holder overwrites it anyway.
+      }
+      closeSync(fd);
+    }
   }
 }
 
+function readHolder(fd: number): string | undefined {
+  const buf = Buffer.alloc(256);
+  const len = readSync(fd, buf, 0, buf.length, 0);
+  return buf.subarray(0, len).toString('utf8').trim() || undefined;
+}
+
+function waitForHolder(fd: number): string | undefined {
+  const sleeper = new Int32Array(new SharedArrayBuffer(4));
+  for (let waited = 0; waited <= HOLDER_WAIT_MS; waited += 2) {
+    const h = readHolder(fd);
+    if (h !== undefined) return h;
+    Atomics.wait(sleeper, 0, 0, 2);
+  }
+  return undefined;
+}
+
 export function readClaim(dir: StateDir, ifname: string): string | undefined {
-  return readFileNoFollow(dir.deviceFile('claims', ifname))?.trim() || undefined;
+  return readFileNoFollow(dir.deviceFile('claims', ifname), 4096)?.trim() || undefined;
 }
 
 export function writeClaim(dir: StateDir, ifname: string, containerId: string): void {

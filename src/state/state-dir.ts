@@ -1,28 +1,47 @@
 /**
- * The state directory (default /run/oci-netdevices): root-only, and no path
- * component we create or read through may be a symlink.
+ * The state directory (default /run/oci-netdevices): root-only (0700, owned
+ * by us), and no path component we create or read through may be a symlink.
  *
- *   <dir>/containers/<id>/state.json   what the hook did (journal while applying)
- *   <dir>/containers/<id>/netns        bind-mount pin of the container's netns
- *   <dir>/locks/<ifname>.lock          flock held while a hook works on a device
- *   <dir>/claims/<ifname>              which container owns the device until teardown
+ *   <dir>/containers/<id>/journal.json  crash journal while createRuntime applies
+ *   <dir>/containers/<id>/devices.json  what the hook did, once it succeeded
+ *   <dir>/containers/<id>/netns         bind-mount pin of the container's netns
+ *   <dir>/locks/<ifname>.lock           flock held while a hook works on a device
+ *   <dir>/claims/<ifname>               which container owns the device until teardown
  */
-import { lstatSync, mkdirSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { UsageError } from '../errors.js';
 
 export const DEFAULT_STATE_DIR = '/run/oci-netdevices';
 
+/** Same rule as oci-state.ts: container ids become directory names. */
 const CONTAINER_ID = /^[A-Za-z0-9][A-Za-z0-9_.+-]{0,127}$/;
-const IFNAME_FILE = /^[^/\0]{1,15}$/;
+/** Interface names (IFNAMSIZ-1 bytes, no '/', no whitespace, no ':') become file names. */
+const IFNAME = /^[^/\s:\0]{1,15}$/;
 
 export function resolveStateDir(flag: string | undefined): string {
   const dir = flag ?? process.env.OCI_NETDEVICES_STATE_DIR ?? DEFAULT_STATE_DIR;
-  if (!dir.startsWith('/')) throw new UsageError(`state directory ${JSON.stringify(dir)} must be an absolute path`);
+  if (!dir.startsWith('/') || dir.split('/').includes('..')) throw new UsageError(`state directory ${JSON.stringify(dir)} must be an absolute path without ".."`);
   return dir;
 }
 
-/** Creates `path` (0700) if missing; refuses a symlink or a non-directory in its place. */
+export function isContainerId(id: string): boolean {
+  return CONTAINER_ID.test(id) && !id.includes('..');
+}
+
+export function assertContainerId(id: string): string {
+  if (!isContainerId(id)) throw new UsageError(`container id ${JSON.stringify(id)} is not valid`);
+  return id;
+}
+
+export function isIfname(name: string): boolean {
+  return IFNAME.test(name) && name !== '.' && name !== '..' && Buffer.byteLength(name) <= 15;
+}
+
+/**
+ * Creates `path` (0700) if missing. Refuses a symlink, a non-directory, or a
+ * directory owned by someone else; tightens a group/world-accessible one of ours.
+ */
 export function ensureDir(path: string): string {
   try {
     mkdirSync(path, { mode: 0o700 });
@@ -31,15 +50,29 @@ export function ensureDir(path: string): string {
   }
   const st = lstatSync(path);
   if (st.isSymbolicLink() || !st.isDirectory()) throw new UsageError(`${path} must be a directory, not a symlink or a file`);
+  const uid = process.geteuid?.();
+  if (uid !== undefined && st.uid !== uid) throw new UsageError(`${path} is owned by uid ${st.uid}, not by us (uid ${uid}): refusing to keep state there`);
+  if ((st.mode & 0o077) !== 0) chmodSync(path, 0o700);
   return path;
 }
 
 export class StateDir {
+  /** Directories already checked by this process: each is made and checked once. */
+  private readonly ready = new Set<string>();
+
   constructor(readonly root: string) {}
 
+  private dir(path: string): string {
+    if (!this.ready.has(path)) {
+      ensureDir(path);
+      this.ready.add(path);
+    }
+    return path;
+  }
+
   private sub(name: string): string {
-    ensureDir(this.root);
-    return ensureDir(join(this.root, name));
+    this.dir(this.root);
+    return this.dir(join(this.root, name));
   }
 
   containersDir(): string {
@@ -48,17 +81,21 @@ export class StateDir {
 
   /** The container's own directory; the id is checked before it becomes a path. */
   containerDir(id: string, create: boolean): string {
-    if (!CONTAINER_ID.test(id) || id.includes('..')) throw new UsageError(`container id ${JSON.stringify(id)} is not valid`);
+    assertContainerId(id);
     const dir = join(this.root, 'containers', id);
     if (create) {
       this.containersDir();
-      ensureDir(dir);
+      this.dir(dir);
     }
     return dir;
   }
 
+  containerFile(id: string, file: 'journal.json' | 'devices.json' | 'netns', create = false): string {
+    return join(this.containerDir(id, create), file);
+  }
+
   deviceFile(kind: 'locks' | 'claims', ifname: string): string {
-    if (!IFNAME_FILE.test(ifname) || ifname === '.' || ifname === '..') throw new UsageError(`interface name ${JSON.stringify(ifname)} cannot name a state file`);
+    if (!isIfname(ifname)) throw new UsageError(`interface name ${JSON.stringify(ifname)} cannot name a state file`);
     return join(this.sub(kind), kind === 'locks' ? `${ifname}.lock` : ifname);
   }
 }

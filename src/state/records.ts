@@ -1,0 +1,193 @@
+/**
+ * What the hook keeps per container, and strict parsers for it: the files are
+ * ours, but a crash or a full disk can leave anything behind, and recovery
+ * must never act on a half-understood record.
+ */
+import type { HostOriginal, SavedAddress, SavedRoute } from '../apply/record.js';
+import { isContainerId, isIfname } from './state-dir.js';
+
+export type TeardownMode = 'restore' | 'kernel';
+
+export interface ContainerDevice {
+  hostName: string;
+  /** Name in the container (may be a template like eth%d in a journal). */
+  containerName: string;
+  original: HostOriginal;
+  /** Known once applied. */
+  containerIndex?: number;
+  movedByRuntime?: boolean;
+  /** MAC the device may carry in the container, to find it after a crash. */
+  hardwareAddr?: string;
+}
+
+/** Common to the journal and devices.json: enough to bring every device home. */
+export interface ContainerRecord {
+  version: 1;
+  id: string;
+  teardown: TeardownMode;
+  /** Bind-mount pin of the container netns (restore mode). */
+  netnsPin?: string;
+  devices: ContainerDevice[];
+}
+
+/** journal.json: written before the first kernel change, removed when the hook ends. */
+export interface Journal extends ContainerRecord {
+  /** The hook process that wrote it, and its start time (pids are reused). */
+  hookPid: number;
+  hookStart: string;
+}
+
+export class StateParseError extends Error {
+  override name = 'StateParseError';
+}
+
+type Obj = Record<string, unknown>;
+
+function fail(path: string, what: string): never {
+  throw new StateParseError(`${path}: ${what}`);
+}
+
+function obj(v: unknown, path: string): Obj {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) fail(path, 'must be an object');
+  return v as Obj;
+}
+
+function str(o: Obj, k: string, path: string, max = 4096): string {
+  const v = o[k];
+  if (typeof v !== 'string' || v.length > max) fail(`${path}.${k}`, 'must be a string');
+  return v;
+}
+
+function int(o: Obj, k: string, path: string, min = 0, max = 0xffffffff): number {
+  const v = o[k];
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) fail(`${path}.${k}`, `must be an integer in [${min}, ${max}]`);
+  return v;
+}
+
+function optInt(o: Obj, k: string, path: string): number | undefined {
+  return o[k] === undefined ? undefined : int(o, k, path);
+}
+
+function optStr(o: Obj, k: string, path: string): string | undefined {
+  return o[k] === undefined ? undefined : str(o, k, path);
+}
+
+function bool(o: Obj, k: string, path: string): boolean {
+  if (typeof o[k] !== 'boolean') fail(`${path}.${k}`, 'must be a boolean');
+  return o[k] as boolean;
+}
+
+function flags(v: unknown, path: string): Record<string, boolean> {
+  const o = obj(v, path);
+  const out: Record<string, boolean> = {};
+  for (const [k, b] of Object.entries(o)) {
+    if (typeof b !== 'boolean') fail(`${path}.${k}`, 'must be a boolean');
+    out[k] = b;
+  }
+  return out;
+}
+
+function list<T>(v: unknown, path: string, each: (item: unknown, path: string) => T, max = 65536): T[] {
+  if (!Array.isArray(v) || v.length > max) fail(path, 'must be an array');
+  return v.map((item, i) => each(item, `${path}[${i}]`));
+}
+
+const B64 = /^[A-Za-z0-9+/]*={0,2}$/;
+
+function b64(o: Obj, k: string, path: string): string {
+  const s = str(o, k, path, 64);
+  if (!B64.test(s) || s.length % 4 !== 0) fail(`${path}.${k}`, 'must be base64');
+  return s;
+}
+
+function family(o: Obj, path: string): 4 | 6 {
+  if (o.family !== 4 && o.family !== 6) fail(`${path}.family`, 'must be 4 or 6');
+  return o.family;
+}
+
+function parseAddress(v: unknown, path: string): SavedAddress {
+  const o = obj(v, path);
+  return { family: family(o, path), bytes: b64(o, 'bytes', path), prefixLength: int(o, 'prefixLength', path, 0, 128), text: str(o, 'text', path), scope: int(o, 'scope', path, 0, 255), flags: int(o, 'flags', path) };
+}
+
+function parseRoute(v: unknown, path: string): SavedRoute {
+  const o = obj(v, path);
+  const r: SavedRoute = { family: family(o, path), dst: b64(o, 'dst', path), dstLength: int(o, 'dstLength', path, 0, 128), scope: int(o, 'scope', path, 0, 255), text: str(o, 'text', path) };
+  if (o.gateway !== undefined) r.gateway = b64(o, 'gateway', path);
+  if (o.prefSrc !== undefined) r.prefSrc = b64(o, 'prefSrc', path);
+  return r;
+}
+
+function ifname(o: Obj, k: string, path: string): string {
+  const s = str(o, k, path, 64);
+  if (!isIfname(s)) fail(`${path}.${k}`, 'must be an interface name');
+  return s;
+}
+
+export function parseOriginal(v: unknown, path: string): HostOriginal {
+  const o = obj(v, path);
+  const r: HostOriginal = {
+    name: ifname(o, 'name', path),
+    index: int(o, 'index', path, 1, 0x7fffffff),
+    up: bool(o, 'up', path),
+    mtu: int(o, 'mtu', path),
+    addresses: list(o.addresses, `${path}.addresses`, parseAddress),
+    routes: list(o.routes, `${path}.routes`, parseRoute),
+    features: flags(o.features, `${path}.features`),
+    privateFlags: flags(o.privateFlags, `${path}.privateFlags`),
+  };
+  const mac = optStr(o, 'mac', path);
+  if (mac !== undefined) r.mac = mac;
+  for (const k of ['gsoMaxSize', 'groMaxSize', 'gsoIPv4MaxSize', 'groIPv4MaxSize'] as const) {
+    const n = optInt(o, k, path);
+    if (n !== undefined) r[k] = n;
+  }
+  return r;
+}
+
+function parseDevice(v: unknown, path: string): ContainerDevice {
+  const o = obj(v, path);
+  const d: ContainerDevice = { hostName: ifname(o, 'hostName', path), containerName: str(o, 'containerName', path, 64), original: parseOriginal(o.original, `${path}.original`) };
+  const idx = optInt(o, 'containerIndex', path);
+  if (idx !== undefined) d.containerIndex = idx;
+  if (o.movedByRuntime !== undefined) d.movedByRuntime = bool(o, 'movedByRuntime', path);
+  const mac = optStr(o, 'hardwareAddr', path);
+  if (mac !== undefined) d.hardwareAddr = mac;
+  return d;
+}
+
+function parseRecordFields(o: Obj, path: string): ContainerRecord {
+  if (o.version !== 1) fail(`${path}.version`, 'must be 1');
+  const id = str(o, 'id', path, 128);
+  if (!isContainerId(id)) fail(`${path}.id`, 'must be a container id');
+  if (o.teardown !== 'restore' && o.teardown !== 'kernel') fail(`${path}.teardown`, 'must be "restore" or "kernel"');
+  const r: ContainerRecord = { version: 1, id, teardown: o.teardown, devices: list(o.devices, `${path}.devices`, parseDevice, 4096) };
+  const pin = optStr(o, 'netnsPin', path);
+  if (pin !== undefined) {
+    if (!pin.startsWith('/') || pin.split('/').includes('..')) fail(`${path}.netnsPin`, 'must be an absolute path');
+    r.netnsPin = pin;
+  }
+  return r;
+}
+
+/** Parses devices.json text; throws StateParseError on anything unexpected. */
+export function parseContainerRecord(text: string, what = 'devices.json'): ContainerRecord {
+  return parseRecordFields(obj(parseJson(text, what), what), what);
+}
+
+export function parseJournal(text: string, what = 'journal.json'): Journal {
+  const o = obj(parseJson(text, what), what);
+  return { ...parseRecordFields(o, what), hookPid: int(o, 'hookPid', what, 1, 0x7fffffff), hookStart: str(o, 'hookStart', what, 32) };
+}
+
+function parseJson(text: string, what: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (e) {
+    throw new StateParseError(`${what}: not JSON (${(e as Error).message})`);
+  }
+}
+
+export function serialise(r: ContainerRecord): string {
+  return `${JSON.stringify(r)}\n`;
+}

@@ -33,11 +33,19 @@ export class DeviceLocks {
     try {
       for (const name of [...new Set(ifnames)].sort()) {
         const fd = openSync(dir.deviceFile('locks', name), constants.O_RDWR | constants.O_CREAT | constants.O_NOFOLLOW, 0o600);
-        locks.fds.push(fd);
-        if (!n.flock(fd, op)) {
+        let taken: boolean;
+        try {
+          taken = n.flock(fd, op);
+        } catch (e) {
+          closeSync(fd);
+          throw e;
+        }
+        if (!taken) {
           const holder = waitForHolder(fd) ?? readClaim(dir, name);
+          closeSync(fd); // not ours: never truncate a file whose lock someone else holds
           throw new DeviceBusyError(`device ${JSON.stringify(name)} is claimed by container ${holder ?? '(unknown)'} (its hook is working on it)`);
         }
+        locks.fds.push(fd);
         ftruncateSync(fd, 0);
         writeSync(fd, containerId, 0);
         const owner = readClaim(dir, name);

@@ -1,0 +1,82 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import fc from 'fast-check';
+import { type ContainerRecord, type Journal, StateParseError, parseContainerRecord, parseJournal, serialise } from '../../src/state/records.js';
+
+const ifname = fc.stringMatching(/^[a-z][a-z0-9._-]{0,14}$/);
+const b64 = fc.uint8Array({ minLength: 4, maxLength: 16 }).map((b) => Buffer.from(b).toString('base64'));
+const u32 = fc.integer({ min: 0, max: 0xffffffff });
+const flags = fc.dictionary(fc.stringMatching(/^[a-z][a-z0-9-]{0,20}$/), fc.boolean(), { maxKeys: 4 });
+
+const address = fc.record({ family: fc.constantFrom<4 | 6>(4, 6), bytes: b64, prefixLength: fc.integer({ min: 0, max: 128 }), text: fc.string(), scope: fc.integer({ min: 0, max: 255 }), flags: u32 });
+const route = fc.record(
+  { family: fc.constantFrom<4 | 6>(4, 6), dst: b64, dstLength: fc.integer({ min: 0, max: 128 }), gateway: b64, prefSrc: b64, scope: fc.integer({ min: 0, max: 255 }), text: fc.string() },
+  { requiredKeys: ['family', 'dst', 'dstLength', 'scope', 'text'] },
+);
+const original = fc.record(
+  {
+    name: ifname, index: fc.integer({ min: 1, max: 0x7fffffff }), up: fc.boolean(), mtu: u32, mac: fc.string(),
+    gsoMaxSize: u32, groMaxSize: u32, gsoIPv4MaxSize: u32, groIPv4MaxSize: u32,
+    addresses: fc.array(address, { maxLength: 3 }), routes: fc.array(route, { maxLength: 3 }), features: flags, privateFlags: flags,
+  },
+  { requiredKeys: ['name', 'index', 'up', 'mtu', 'addresses', 'routes', 'features', 'privateFlags'] },
+);
+const device = fc.record(
+  { hostName: ifname, containerName: fc.string({ minLength: 1, maxLength: 15 }), original, containerIndex: u32, movedByRuntime: fc.boolean(), hardwareAddr: fc.string() },
+  { requiredKeys: ['hostName', 'containerName', 'original'] },
+);
+const containerId = fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9_+-]{0,40}$/);
+const record: fc.Arbitrary<ContainerRecord> = fc.record(
+  { version: fc.constant<1>(1), id: containerId, teardown: fc.constantFrom<'restore' | 'kernel'>('restore', 'kernel'), netnsPin: fc.stringMatching(/^\/[a-z/]{0,30}$/), devices: fc.array(device, { maxLength: 4 }) },
+  { requiredKeys: ['version', 'id', 'teardown', 'devices'] },
+);
+const journal: fc.Arbitrary<Journal> = fc.tuple(record, fc.integer({ min: 1, max: 0x7fffffff }), fc.stringMatching(/^[0-9]{1,12}$/)).map(([r, hookPid, hookStart]) => ({ ...r, hookPid, hookStart }));
+
+test('property: every valid record survives serialise -> parse unchanged', () => {
+  fc.assert(fc.property(record, (r) => assert.deepEqual(parseContainerRecord(serialise(r)), r)));
+  fc.assert(fc.property(journal, (j) => assert.deepEqual(parseJournal(serialise(j)), j)));
+});
+
+test('property: any text either parses to a valid record or fails with StateParseError (never another error)', () => {
+  const anyText = fc.oneof(fc.string(), fc.json(), fc.jsonValue().map((v) => JSON.stringify(v)));
+  fc.assert(fc.property(anyText, (t) => {
+    try {
+      parseJournal(t);
+      parseContainerRecord(t);
+    } catch (e) {
+      assert.ok(e instanceof StateParseError, String(e));
+    }
+  }), { numRuns: 2000 });
+});
+
+test('property: breaking any field of a valid journal is caught', () => {
+  const breakers: Array<(o: Record<string, unknown>) => void> = [
+    (o) => delete o.hookPid,
+    (o) => (o.version = 2),
+    (o) => (o.id = '../escape'),
+    (o) => (o.teardown = 'maybe'),
+    (o) => (o.netnsPin = 'relative/pin'),
+    (o) => (o.devices = {}),
+    (o) => (o.devices = [{ hostName: 'a/b', containerName: 'x', original: {} }]),
+  ];
+  fc.assert(fc.property(journal, fc.integer({ min: 0, max: breakers.length - 1 }), (j, k) => {
+    const o = JSON.parse(serialise(j)) as Record<string, unknown>;
+    breakers[k]!(o);
+    assert.throws(() => parseJournal(JSON.stringify(o)), StateParseError);
+  }));
+});
+
+test('property: a mutated device original is caught (wrong types, missing keys)', () => {
+  const keys = ['name', 'index', 'up', 'mtu', 'addresses', 'routes', 'features', 'privateFlags'];
+  const wrong = fc.constantFrom<unknown>(null, 'x', -1, 1.5, [], {}, true);
+  fc.assert(fc.property(journal.filter((j) => j.devices.length > 0), fc.constantFrom(...keys), wrong, (j, key, value) => {
+    const o = JSON.parse(serialise(j)) as { devices: Array<{ original: Record<string, unknown> }> };
+    const orig = o.devices[0]!.original;
+    const before = orig[key];
+    orig[key] = value;
+    // Some replacements are still valid values of the field (an empty list of routes, {} flags, true for `up`).
+    const stillValid = (Array.isArray(before) && Array.isArray(value)) || (key.endsWith('eatures') || key === 'privateFlags' ? JSON.stringify(value) === '{}' : false) || (typeof before === typeof value && key === 'up');
+    if (stillValid) return;
+    assert.throws(() => parseJournal(JSON.stringify(o)), StateParseError, `${key} = ${JSON.stringify(value)}`);
+  }));
+});

@@ -125,7 +125,9 @@ async function moveAndConfigure(state: OciState, specs: DeviceSpec[], opts: Crea
     };
     const ethtool = targets.some(wantsEthtool) ? planAll(targets, (t) => session(t.hostLink !== undefined ? null : ctrPath)) : undefined;
     if (ethtool !== undefined && ethtool.issues.length > 0) throw new ValidationError(ethtool.issues);
-    await interrupts.checkpoint();
+    await interrupts.checkpoint().catch((e: unknown) => {
+      throw e instanceof InterruptedError ? new InterruptedError(`${e.message}: nothing was changed`) : e;
+    });
 
     const tx = new Transaction(
       {

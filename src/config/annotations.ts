@@ -5,47 +5,66 @@
  */
 import { createRequire } from 'node:module';
 import type { ValidationIssue } from '../errors.js';
-import { child } from './json-path.js';
+import { member } from './json-path.js';
 import { MAX_ANNOTATION_BYTES } from './limits.js';
 import { type Parsed, parseArrayForm, parseMapForm, parseNriList } from './shapes.js';
 
 export const DEVICES_ANNOTATION = 'oci-netdevices.io/devices';
-/** The NRI network-device-injector reads these keys (its README's plural spelling matches nothing in its code). */
-export const NRI_ANNOTATIONS = ['netdevices.nri.containerd.io', 'netdevices.nri.containerd.io/pod', 'netdevice.noderesource.dev', 'netdevice.noderesource.dev/pod'];
+/** The NRI network-device-injector reads these keys (its README's plural `netdevices.noderesource.dev` matches nothing in its code). */
+export const NRI_ANNOTATIONS: readonly string[] = ['netdevices.nri.containerd.io', 'netdevices.nri.containerd.io/pod', 'netdevice.noderesource.dev', 'netdevice.noderesource.dev/pod'];
 
 export function isDeviceAnnotation(key: string): boolean {
   return key === DEVICES_ANNOTATION || NRI_ANNOTATIONS.includes(key);
 }
 
-function decode(text: string, path: string, issues: ValidationIssue[]): { ok: true; value: unknown } | { ok: false } {
-  if (Buffer.byteLength(text, 'utf8') > MAX_ANNOTATION_BYTES) {
-    issues.push({ path, message: `annotation is larger than ${MAX_ANNOTATION_BYTES} bytes` });
+/** An empty or blank value asks for nothing (as in the NRI plugin). */
+export function isBlank(text: string): boolean {
+  return text.trim() === '';
+}
+
+type Decoded = { ok: true; value: unknown } | { ok: false };
+
+function decode(text: string, path: string, issues: ValidationIssue[]): Decoded {
+  const size = Buffer.byteLength(text, 'utf8');
+  if (size > MAX_ANNOTATION_BYTES) {
+    issues.push({ path, message: `annotation value is ${size} bytes, at most ${MAX_ANNOTATION_BYTES} allowed` });
     return { ok: false };
   }
   try {
-    return { ok: true, value: JSON.parse(text) };
+    return { ok: true, value: JSON.parse(text) as unknown };
   } catch {
-    // not JSON: YAML (a superset of JSON) then
+    // not JSON: YAML then (a superset of JSON)
   }
   try {
     return { ok: true, value: parseYaml(text) };
   } catch (e) {
-    issues.push({ path, message: `is neither valid JSON nor valid YAML: ${(e as Error).message.split('\n')[0]}` });
+    const first = e instanceof Error ? (e.message.split('\n')[0] ?? '') : String(e);
+    issues.push({ path, message: `is neither valid JSON nor valid YAML: ${first}` });
     return { ok: false };
   }
 }
 
-/** The YAML parser is loaded only when an annotation really is YAML. */
-function parseYaml(text: string): unknown {
-  const yaml = createRequire(import.meta.url)('yaml') as { parse(text: string, opts: { maxAliasCount: number }): unknown };
-  return yaml.parse(text, { maxAliasCount: 100 });
+interface YamlModule {
+  parse(text: string, opts: { maxAliasCount: number; prettyErrors: boolean }): unknown;
 }
 
-export function parseAnnotations(annotations: Record<string, string>): Parsed {
+/** The YAML parser is loaded only when an annotation really is YAML. */
+function parseYaml(text: string): unknown {
+  const yaml = createRequire(import.meta.url)('yaml') as YamlModule;
+  return yaml.parse(text, { maxAliasCount: 100, prettyErrors: true });
+}
+
+/** `raw`: the annotations object as found (values of any type); only our keys are read. */
+export function parseAnnotations(raw: Record<string, unknown>): Parsed {
   const out: Parsed = { entries: [], issues: [] };
-  for (const [key, text] of Object.entries(annotations)) {
+  for (const [key, text] of Object.entries(raw)) {
     if (!isDeviceAnnotation(key)) continue;
-    const path = child('annotations', key);
+    const path = member('annotations', key);
+    if (typeof text !== 'string') {
+      out.issues.push({ path, message: `annotation values must be strings, got ${text === null ? 'null' : Array.isArray(text) ? 'an array' : typeof text}` });
+      continue;
+    }
+    if (isBlank(text)) continue;
     const decoded = decode(text, path, out.issues);
     if (!decoded.ok) continue;
     const v = decoded.value;
@@ -54,12 +73,12 @@ export function parseAnnotations(annotations: Record<string, string>): Parsed {
       if (Array.isArray(v)) parsed = parseArrayForm(v, path, 'annotation');
       else if (typeof v === 'object' && v !== null) parsed = parseMapForm(v as Record<string, unknown>, path, 'annotation');
       else {
-        out.issues.push({ path, message: 'must hold a netDevices list (array form) or map (map form)' });
+        out.issues.push({ path, message: `must hold a netDevices list (array form) or map (map form), got ${v === null ? 'null' : typeof v}` });
         continue;
       }
     } else if (Array.isArray(v)) parsed = parseNriList(v, path);
     else {
-      out.issues.push({ path, message: 'must hold a YAML list of {name, new_name, address, prefix, mtu}' });
+      out.issues.push({ path, message: `must hold a YAML list of {name, new_name, address, prefix, mtu}, got ${v === null ? 'null' : typeof v}` });
       continue;
     }
     out.entries.push(...parsed.entries);

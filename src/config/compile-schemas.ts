@@ -15,11 +15,14 @@ const root = join(here, '..', '..', '..');
 const schemaDir = join(root, 'spec', 'schema');
 export const SCHEMA_BASE = 'https://oci-netdevices.io/schema/';
 
-const files = ['network-config', 'netdevices-array', 'netdevices-map', 'nri-annotation', 'policy'];
+const files = ['network-config', 'netdevices-array', 'netdevices-map', 'nri-annotation', 'devices-annotation', 'policy'];
 
 const Ajv = AjvModule.default;
 const standaloneCode = standaloneModule.default;
-const ajv = new Ajv({ allErrors: true, allowUnionTypes: true, strict: true, code: { source: true, esm: false } });
+// verbose: errors carry the offending value and its schema, so messages can say what was given and what is allowed.
+// CommonJS output: the validators are loaded synchronously (createRequire) and only when a config asks for devices;
+// extractDevices() is synchronous, and Node 20 cannot require() an ES module.
+const ajv = new Ajv({ allErrors: true, verbose: true, allowUnionTypes: true, strict: true, code: { source: true, esm: false } });
 for (const f of files) ajv.addSchema(JSON.parse(readFileSync(join(schemaDir, `${f}.schema.json`), 'utf8')) as object);
 const code = standaloneCode(ajv, {
   arrayForm: `${SCHEMA_BASE}netdevices-array.schema.json`,

@@ -1,18 +1,25 @@
 /**
- * One device entry as read from one source (config.json or an annotation),
- * before entries naming the same host device are merged.
+ * One device entry as read from one source document (config.json or one
+ * annotation), before entries naming the same host device are merged.
  */
 import type { Cidr, RouteSpec } from './model.js';
 
 export interface Valued<T> {
   value: T;
+  /** JSON path the value was read from. */
   path: string;
 }
+
+export type Source = 'config' | 'annotation';
 
 export interface Entry {
   path: string;
   hostName: string;
-  source: 'config' | 'annotation';
+  /** Where the host name was written: `…[0].name` (array forms) or the map key's own path. */
+  hostPath: string;
+  source: Source;
+  /** The document the entry came from (`linux.netDevices`, `annotations["…"]`): a host name twice in one document is a duplicate, across documents a merge. */
+  origin: string;
   containerName?: Valued<string>;
   addresses: Array<Valued<Cidr>>;
   mtu?: Valued<number>;
@@ -22,13 +29,17 @@ export interface Entry {
   gsoIPv4MaxSize?: Valued<number>;
   groIPv4MaxSize?: Valued<number>;
   routes: RouteSpec[];
-  features: Record<string, Valued<boolean>>;
-  privateFlags: Record<string, Valued<boolean>>;
+  /** Maps, not records: a feature may be called `__proto__` by a hostile input. */
+  features: Map<string, Valued<boolean>>;
+  privateFlags: Map<string, Valued<boolean>>;
 }
 
 export type SizeField = 'gsoMaxSize' | 'groMaxSize' | 'gsoIPv4MaxSize' | 'groIPv4MaxSize';
 export const SIZE_FIELDS: readonly SizeField[] = ['gsoMaxSize', 'groMaxSize', 'gsoIPv4MaxSize', 'groIPv4MaxSize'];
 
-export function emptyEntry(path: string, hostName: string, source: Entry['source']): Entry {
-  return { path, hostName, source, addresses: [], routes: [], features: {}, privateFlags: {} };
+export function emptyEntry(path: string, hostPath: string, hostName: string, source: Source, origin: string): Entry {
+  return { path, hostName, hostPath, source, origin, addresses: [], routes: [], features: new Map(), privateFlags: new Map() };
 }
+
+/** Collects issues for one entry, each tagged with the entry's host device. */
+export type Report = (path: string, message: string) => void;

@@ -51,7 +51,7 @@ function parseV6(text: string): Uint8Array | undefined {
   return out;
 }
 
-/** Canonical text (RFC 5952 for IPv6: lower case, longest zero run of 2+ groups as `::`). */
+/** Canonical text (RFC 5952 for IPv6: lower case, no leading zeros, the first longest run of 2+ zero groups as `::`, IPv4-mapped as `::ffff:a.b.c.d`). */
 export function formatIp(bytes: Uint8Array): string {
   if (bytes.length === 4) return Array.from(bytes).join('.');
   if (bytes.length !== 16) return Buffer.from(bytes).toString('hex');
@@ -73,10 +73,13 @@ export function formatIp(bytes: Uint8Array): string {
     i = j;
   }
   const hex = (ws: number[]): string => ws.map((w) => w.toString(16)).join(':');
+  // RFC 5952 section 5: an IPv4-mapped address ends in dotted decimal.
+  if (words.slice(0, 5).every((w) => w === 0) && words[5] === 0xffff) return `::ffff:${Array.from(bytes.subarray(12)).join('.')}`;
   if (bestStart < 0) return hex(words);
   return `${hex(words.slice(0, bestStart))}::${hex(words.slice(bestStart + bestLen))}`;
 }
 
+/** An IPv4 or IPv6 address in text form (no prefix, no zone); undefined when it is not one. Leading zeros in IPv4 octets are refused (ambiguous: octal to inet_aton). */
 export function parseIp(text: string): IpAddress | undefined {
   if (typeof text !== 'string') return undefined;
   const v4 = parseV4(text);
@@ -86,6 +89,7 @@ export function parseIp(text: string): IpAddress | undefined {
   return v6 === undefined ? undefined : { family: 6, bytes: v6, text: formatIp(v6) };
 }
 
+/** `address/prefix-length`; the address keeps its host bits (`10.0.0.5/24`). */
 export function parseCidr(text: string): Cidr | undefined {
   if (typeof text !== 'string') return undefined;
   const slash = text.indexOf('/');

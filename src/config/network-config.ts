@@ -1,56 +1,49 @@
-/** Semantic rules for DraNet's NetworkConfig, applied to one entry. */
-import type { ValidationIssue } from '../errors.js';
-import type { Entry, SizeField } from './entry.js';
+/**
+ * Semantic rules for DraNet's NetworkConfig, applied to one entry. Types,
+ * unknown fields and numeric ranges are the JSON Schema's job (their issues
+ * come from schema-issues.ts); a value the schema refuses is skipped here.
+ */
+import { interfaceAddressProblem, isLoopback, networkOf } from './address-rules.js';
+import type { Entry, Report, SizeField } from './entry.js';
 import { SIZE_FIELDS } from './entry.js';
-import { parseCidr, parseIp, formatIp } from './ip.js';
-import { child } from './json-path.js';
+import { parseCidr, parseIp } from './ip.js';
+import { child, member } from './json-path.js';
 import { GRO_MAX, GSO_MAX, MTU_MAX, MTU_MIN } from './limits.js';
 import { parseMac } from './mac.js';
-import type { Cidr } from './model.js';
+import type { IpAddress, RouteSpec } from './model.js';
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v);
 
-export type Report = (path: string, message: string) => void;
+/** ETH_GSTRING_LEN is 32 bytes including the NUL. */
+const ETH_GSTRING_MAX = 31;
 
-export function checkMtu(v: unknown, path: string, report: Report): number | undefined {
-  if (!isInt(v)) return undefined; // the schema reports the type
-  if (v < MTU_MIN || v > MTU_MAX) {
-    report(path, `MTU ${v} is out of range ${MTU_MIN}..${MTU_MAX}`);
-    return undefined;
+export const validMtu = (v: unknown): v is number => isInt(v) && v >= MTU_MIN && v <= MTU_MAX;
+const sizeMax = (f: SizeField): number => (f.startsWith('gso') ? GSO_MAX : GRO_MAX);
+
+/** Sets a scalar of the entry once; a second, different value is a contradiction. */
+export function setScalar(entry: Entry, field: 'mtu' | 'hardwareAddr' | SizeField, value: number | string, path: string, report: Report): void {
+  const prev = entry[field] as { value: number | string; path: string } | undefined;
+  if (prev !== undefined && prev.value !== value) {
+    report(path, `${field} ${JSON.stringify(value)} contradicts ${prev.path} = ${JSON.stringify(prev.value)}`);
+  } else if (prev === undefined) {
+    (entry as unknown as Record<string, unknown>)[field] = { value, path };
   }
-  return v;
 }
 
-/** Host bits must be clear in a route destination. */
-function networkOf(c: Cidr): Cidr {
-  const bytes = Uint8Array.from(c.bytes);
-  for (let i = 0; i < bytes.length; i++) {
-    const bits = Math.max(0, Math.min(8, c.prefixLength - i * 8));
-    bytes[i]! &= (0xff << (8 - bits)) & 0xff;
-  }
-  return { family: c.family, bytes, prefixLength: c.prefixLength, text: formatIp(bytes) };
+/** Adds an interface address, refusing the unassignable ones. */
+export function addAddress(entry: Entry, c: IpAddress & { prefixLength: number }, path: string, report: Report): void {
+  const why = interfaceAddressProblem(c);
+  if (why !== undefined) report(path, why);
+  else entry.addresses.push({ value: c, path });
 }
 
 export function applyNetworkConfig(entry: Entry, nc: unknown, path: string, report: Report): void {
   if (!isObj(nc)) return;
-  const iface = nc.interface;
-  if (isObj(iface)) readInterface(entry, iface, child(path, 'interface'), report);
+  if (isObj(nc.interface)) readInterface(entry, nc.interface, child(path, 'interface'), report);
   if (Array.isArray(nc.routes)) readRoutes(entry, nc.routes, child(path, 'routes'), report);
-  const eth = nc.ethtool;
-  if (isObj(eth)) {
-    const epath = child(path, 'ethtool');
-    for (const key of ['features', 'privateFlags'] as const) {
-      const m = eth[key];
-      if (!isObj(m)) continue;
-      for (const [name, val] of Object.entries(m)) {
-        const p = child(child(epath, key), name);
-        if (name.trim() === '') report(p, `${key === 'features' ? 'feature' : 'private flag'} names must not be empty`);
-        else if (typeof val === 'boolean') entry[key][name] = { value: val, path: p };
-      }
-    }
-  }
+  if (isObj(nc.ethtool)) readEthtool(entry, nc.ethtool, child(path, 'ethtool'), report);
 }
 
 function readInterface(entry: Entry, iface: Obj, path: string, report: Report): void {
@@ -58,93 +51,106 @@ function readInterface(entry: Entry, iface: Obj, path: string, report: Report): 
     const p = child(path, 'name');
     if (entry.containerName !== undefined && entry.containerName.value !== iface.name) {
       report(p, `interface name ${JSON.stringify(iface.name)} contradicts ${entry.containerName.path} = ${JSON.stringify(entry.containerName.value)}`);
-    } else entry.containerName = { value: iface.name, path: p };
+    } else entry.containerName ??= { value: iface.name, path: p };
   }
   if (Array.isArray(iface.addresses)) {
     iface.addresses.forEach((a, i) => {
       const p = child(child(path, 'addresses'), i);
       if (typeof a !== 'string') return;
       const c = parseCidr(a);
-      if (c === undefined) report(p, `${JSON.stringify(a)} is not an address in CIDR notation (e.g. 192.0.2.10/24 or 2001:db8::10/64)`);
-      else entry.addresses.push({ value: c, path: p });
+      if (c === undefined) report(p, `${JSON.stringify(a)} is not an address in CIDR notation (e.g. 192.0.2.10/24 or 2001:db8::10/64; prefix 0..32 for IPv4, 0..128 for IPv6)`);
+      else addAddress(entry, c, p, report);
     });
   }
-  if (iface.mtu !== undefined) {
-    const p = child(path, 'mtu');
-    const mtu = checkMtu(iface.mtu, p, report);
-    if (mtu !== undefined) setOnce(entry, 'mtu', mtu, p, report);
-  }
+  if (validMtu(iface.mtu)) setScalar(entry, 'mtu', iface.mtu, child(path, 'mtu'), report);
   if (typeof iface.hardwareAddr === 'string') {
     const p = child(path, 'hardwareAddr');
-    const { mac, error } = parseMac(iface.hardwareAddr);
-    if (error !== undefined) report(p, error);
-    else entry.hardwareAddr = { value: mac!, path: p };
+    const r = parseMac(iface.hardwareAddr);
+    if ('error' in r) report(p, r.error);
+    else setScalar(entry, 'hardwareAddr', r.mac, p, report);
   }
   for (const f of SIZE_FIELDS) {
     const v = iface[f];
-    if (!isInt(v)) continue;
-    const p = child(path, f);
-    const max = f.startsWith('gso') ? GSO_MAX : GRO_MAX;
-    if (v < 1 || v > max) report(p, `${f} ${v} is out of range 1..${max}`);
-    else entry[f] = { value: v, path: p };
+    if (isInt(v) && v >= 1 && v <= sizeMax(f)) setScalar(entry, f, v, child(path, f), report);
   }
 }
 
-function setOnce(entry: Entry, field: 'mtu' | SizeField, value: number, path: string, report: Report): void {
-  const prev = entry[field];
-  if (prev !== undefined && prev.value !== value) report(path, `${field} ${value} contradicts ${prev.path} = ${prev.value}`);
-  else entry[field] = { value, path };
+function readEthtool(entry: Entry, eth: Obj, path: string, report: Report): void {
+  for (const key of ['features', 'privateFlags'] as const) {
+    const m = eth[key];
+    if (!isObj(m)) continue;
+    const what = key === 'features' ? 'feature' : 'private flag';
+    for (const [name, val] of Object.entries(m)) {
+      const p = member(child(path, key), name);
+      if (name.trim() === '') report(p, `${what} names must not be empty or blank, got ${JSON.stringify(name)}`);
+      else if (Buffer.byteLength(name, 'utf8') > ETH_GSTRING_MAX) report(p, `${what} name is ${Buffer.byteLength(name, 'utf8')} bytes long; ethtool names have at most ${ETH_GSTRING_MAX}`);
+      else if (typeof val === 'boolean') {
+        const prev = entry[key].get(name);
+        if (prev !== undefined && prev.value !== val) report(p, `${what} ${JSON.stringify(name)} = ${val} contradicts ${prev.path} = ${prev.value}`);
+        else if (prev === undefined) entry[key].set(name, { value: val, path: p });
+      }
+    }
+  }
 }
 
 function readRoutes(entry: Entry, routes: unknown[], path: string, report: Report): void {
   routes.forEach((r, i) => {
-    const p = child(path, i);
-    if (!isObj(r) || typeof r.destination !== 'string') return;
-    const dst = parseCidr(r.destination);
-    if (dst === undefined) {
-      report(child(p, 'destination'), `${JSON.stringify(r.destination)} is not a network in CIDR notation`);
-      return;
-    }
-    const net = networkOf(dst);
-    if (net.text !== dst.text) {
-      report(child(p, 'destination'), `${r.destination} has host bits set; did you mean ${net.text}/${net.prefixLength}?`);
-      return;
-    }
-    const scope = r.scope === undefined ? 0 : r.scope;
-    if (scope !== 0 && scope !== 253) {
-      report(child(p, 'scope'), `scope ${JSON.stringify(scope)} is not allowed: use 0 (universe) or 253 (link)`);
-      return;
-    }
-    let ok = true;
-    const addr = (key: 'gateway' | 'source'): ReturnType<typeof parseIp> => {
-      const v = r[key];
-      if (typeof v !== 'string') return undefined;
-      const ip = parseIp(v);
-      if (ip === undefined) {
-        report(child(p, key), `${JSON.stringify(v)} is not an IP address`);
-        ok = false;
-      } else if (ip.family !== dst.family) {
-        report(child(p, key), `${key} ${v} is IPv${ip.family} but destination ${r.destination} is IPv${dst.family}`);
-        ok = false;
-      }
-      return ip;
-    };
-    const gateway = addr('gateway');
-    const source = addr('source');
-    if (scope === 0 && r.gateway === undefined) {
-      report(child(p, 'gateway'), 'a gateway is required for a route of universe scope (0); use scope 253 for an on-link route');
-      ok = false;
-    }
-    if (scope === 253 && r.gateway !== undefined) {
-      report(child(p, 'gateway'), 'a route of link scope (253) must not have a gateway');
-      ok = false;
-    }
-    if (!ok) return;
-    const route: RouteSpecOut = { destination: net, scope: scope as 0 | 253, path: p };
-    if (gateway !== undefined) route.gateway = gateway;
-    if (source !== undefined) route.source = source;
-    entry.routes.push(route);
+    const route = readRoute(r, child(path, i), report);
+    if (route !== undefined) entry.routes.push(route);
   });
 }
 
-type RouteSpecOut = Entry['routes'][number];
+function readRoute(r: unknown, p: string, report: Report): RouteSpec | undefined {
+  if (!isObj(r) || typeof r.destination !== 'string') return undefined;
+  let ok = true;
+  const dst = parseCidr(r.destination);
+  if (dst === undefined) {
+    report(child(p, 'destination'), `${JSON.stringify(r.destination)} is not a network in CIDR notation (e.g. 10.0.0.0/24, 0.0.0.0/0, 2001:db8::/64)`);
+    ok = false;
+  } else {
+    const net = networkOf(dst);
+    if (net.text !== dst.text) {
+      report(child(p, 'destination'), `${r.destination} has host bits set beyond the /${dst.prefixLength} prefix; the network is ${net.text}/${net.prefixLength}`);
+      ok = false;
+    }
+  }
+  const rawScope = r.scope === undefined ? 0 : r.scope;
+  if (rawScope !== 0 && rawScope !== 253) return undefined; // the schema reports it
+  const scope: 0 | 253 = rawScope === 0 ? 0 : 253;
+  const addr = (key: 'gateway' | 'source'): IpAddress | undefined => {
+    const v = r[key];
+    if (typeof v !== 'string') return undefined;
+    const ip = parseIp(v);
+    if (ip === undefined) {
+      report(child(p, key), `${JSON.stringify(v)} is not an IP address`);
+      ok = false;
+    } else if (dst !== undefined && ip.family !== dst.family) {
+      report(child(p, key), `${key} ${v} is IPv${ip.family} but destination ${r.destination} is IPv${dst.family}`);
+      ok = false;
+    }
+    return ip;
+  };
+  const gateway = addr('gateway');
+  const source = addr('source');
+  if (gateway !== undefined && interfaceAddressProblem(gateway) !== undefined) {
+    report(child(p, 'gateway'), `gateway ${gateway.text} is not a unicast address`);
+    ok = false;
+  }
+  if (source !== undefined && (interfaceAddressProblem(source) !== undefined || isLoopback(source))) {
+    report(child(p, 'source'), `source ${source.text} cannot be a preferred source address (unspecified, multicast or loopback)`);
+    ok = false;
+  }
+  if (scope === 0 && r.gateway === undefined) {
+    report(child(p, 'gateway'), 'a gateway is required for a route of universe scope (0, the default); use "scope": 253 for an on-link route');
+    ok = false;
+  }
+  if (scope === 253 && r.gateway !== undefined) {
+    report(child(p, 'gateway'), 'a route of link scope (253) must not have a gateway; drop it or use scope 0');
+    ok = false;
+  }
+  if (!ok || dst === undefined) return undefined;
+  const route: RouteSpec = { destination: dst, scope, path: p };
+  if (gateway !== undefined) route.gateway = gateway;
+  if (source !== undefined) route.source = source;
+  return route;
+}

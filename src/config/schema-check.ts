@@ -1,4 +1,8 @@
-/** Runs the ahead-of-time compiled JSON Schema validators (see compile-schemas.ts). */
+/**
+ * Runs the ahead-of-time compiled JSON Schema validators (see compile-schemas.ts).
+ * Nothing is compiled at run time; the generated module is loaded on first use,
+ * so a config that asks for no device never loads it.
+ */
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { packageRoot } from '../package-root.js';
@@ -9,6 +13,10 @@ export interface SchemaError {
   keyword: string;
   message?: string;
   params: Record<string, unknown>;
+  /** The offending value (the validators are built with ajv's `verbose`). */
+  data?: unknown;
+  /** The schema holding the failed keyword. */
+  parentSchema?: Record<string, unknown>;
 }
 
 type Validator = ((data: unknown) => boolean) & { errors?: SchemaError[] | null };
@@ -21,10 +29,27 @@ interface Validators {
   policy: Validator;
 }
 
+/** The generated validators are missing or broken: a build fault, not bad input (so not a ValidationError). */
+export class SchemaLoadError extends Error {
+  override name = 'SchemaLoadError';
+}
+
 let validators: Validators | undefined;
 
+/** Where `npm run build` writes the generated validators. */
+export function validatorsPath(): string {
+  return join(packageRoot(), 'dist', 'src', 'config', 'generated', 'validators.cjs');
+}
+
 function load(): Validators {
-  validators ??= createRequire(import.meta.url)(join(packageRoot(), 'dist', 'src', 'config', 'generated', 'validators.cjs')) as Validators;
+  if (validators !== undefined) return validators;
+  const path = validatorsPath();
+  try {
+    validators = createRequire(import.meta.url)(path) as Validators;
+  } catch (e) {
+    // A build fault, not bad input: an internal error, not a ValidationError.
+    throw new SchemaLoadError(`cannot load the JSON Schema validators ${path} (run \`npm run build\`): ${(e as Error).message}`);
+  }
   return validators;
 }
 

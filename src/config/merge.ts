@@ -1,0 +1,157 @@
+/**
+ * Entries naming the same host device are merged into one DeviceSpec: the
+ * same host name twice in one document is a duplicate; across documents
+ * (config.json and annotations) scalars must agree, addresses and routes are
+ * unioned, ethtool names merged.
+ */
+import type { ValidationIssue } from '../errors.js';
+import { cidrText, isIpv6LinkLocal } from './address-rules.js';
+import type { Entry, Report, Valued } from './entry.js';
+import { SIZE_FIELDS } from './entry.js';
+import { MAX_ADDRESSES_PER_DEVICE, MAX_ROUTES_PER_DEVICE } from './limits.js';
+import type { Cidr, DeviceSpec, RouteSpec } from './model.js';
+
+/** Sets an own property even for a key like `__proto__`. */
+function setOwn(rec: Record<string, boolean>, key: string, value: boolean): void {
+  Object.defineProperty(rec, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
+function groupByHost(entries: Entry[]): Map<string, Entry[]> {
+  const byHost = new Map<string, Entry[]>();
+  for (const e of entries) {
+    const list = byHost.get(e.hostName);
+    if (list === undefined) byHost.set(e.hostName, [e]);
+    else list.push(e);
+  }
+  return byHost;
+}
+
+export function mergeEntries(entries: Entry[], issues: ValidationIssue[]): DeviceSpec[] {
+  const out: DeviceSpec[] = [];
+  for (const [host, group] of groupByHost(entries)) {
+    const report: Report = (path, message) => {
+      issues.push({ path, device: host, message });
+    };
+    const firstIn = new Map<string, Entry>();
+    const kept: Entry[] = [];
+    for (const e of group) {
+      const first = firstIn.get(e.origin);
+      if (first !== undefined) report(e.path, `host device ${JSON.stringify(host)} is listed twice (first at ${first.path})`);
+      else {
+        firstIn.set(e.origin, e);
+        kept.push(e);
+      }
+    }
+    out.push(mergeGroup(host, kept, report));
+  }
+  return out;
+}
+
+function mergeGroup(host: string, group: Entry[], report: Report): DeviceSpec {
+  const first = group[0]!;
+  const spec: DeviceSpec = {
+    path: first.path,
+    hostName: host,
+    containerName: host,
+    addresses: [],
+    routes: [],
+    ethtool: { features: {}, privateFlags: {} },
+    source: group.some((e) => e.source === 'config') ? 'config' : 'annotation',
+  };
+  const scalar = <T>(field: string, pick: (e: Entry) => Valued<T> | undefined): T | undefined => {
+    let chosen: Valued<T> | undefined;
+    for (const e of group) {
+      const v = pick(e);
+      if (v === undefined) continue;
+      if (chosen === undefined) chosen = v;
+      else if (chosen.value !== v.value) report(v.path, `${field} ${JSON.stringify(v.value)} contradicts ${chosen.path} = ${JSON.stringify(chosen.value)}`);
+    }
+    return chosen?.value;
+  };
+  spec.containerName = scalar('name', (e) => e.containerName) ?? host;
+  const mtu = scalar('mtu', (e) => e.mtu);
+  if (mtu !== undefined) spec.mtu = mtu;
+  const mac = scalar('hardwareAddr', (e) => e.hardwareAddr);
+  if (mac !== undefined) spec.hardwareAddr = mac;
+  for (const f of SIZE_FIELDS) {
+    const v = scalar(f, (e) => e[f]);
+    if (v !== undefined) spec[f] = v;
+  }
+  spec.addresses = mergeAddresses(group.flatMap((e) => e.addresses), report);
+  spec.routes = mergeRoutes(group.flatMap((e) => e.routes), report);
+  for (const kind of ['features', 'privateFlags'] as const) {
+    const seen = new Map<string, Valued<boolean>>();
+    for (const e of group) {
+      for (const [name, v] of e[kind]) {
+        const prev = seen.get(name);
+        if (prev === undefined) {
+          seen.set(name, v);
+          setOwn(spec.ethtool[kind], name, v.value);
+        } else if (prev.value !== v.value) report(v.path, `${name} = ${v.value} contradicts ${prev.path} = ${prev.value}`);
+      }
+    }
+  }
+  if (spec.addresses.length > MAX_ADDRESSES_PER_DEVICE) report(first.path, `${spec.addresses.length} addresses requested for this device, at most ${MAX_ADDRESSES_PER_DEVICE} allowed`);
+  if (spec.routes.length > MAX_ROUTES_PER_DEVICE) report(first.path, `${spec.routes.length} routes requested for this device, at most ${MAX_ROUTES_PER_DEVICE} allowed`);
+  checkGateways(spec, report);
+  return spec;
+}
+
+/** The same address twice is kept once; the same address with two prefix lengths is a contradiction. */
+function mergeAddresses(all: Array<Valued<Cidr>>, report: Report): Cidr[] {
+  const byIp = new Map<string, Valued<Cidr>>();
+  const out: Cidr[] = [];
+  for (const a of all) {
+    const prev = byIp.get(a.value.text);
+    if (prev === undefined) {
+      byIp.set(a.value.text, a);
+      out.push(a.value);
+    } else if (prev.value.prefixLength !== a.value.prefixLength) {
+      report(a.path, `address ${cidrText(a.value)} contradicts ${prev.path} = ${cidrText(prev.value)} (one address, two prefix lengths)`);
+    }
+  }
+  return out;
+}
+
+const routeKey = (r: RouteSpec): string => `${r.gateway?.text ?? ''}|${r.source?.text ?? ''}|${r.scope}`;
+
+/** Identical routes are kept once; two different routes to one destination are a contradiction (the second would replace the first). */
+function mergeRoutes(all: RouteSpec[], report: Report): RouteSpec[] {
+  const byDst = new Map<string, RouteSpec>();
+  const out: RouteSpec[] = [];
+  for (const r of all) {
+    const dst = cidrText(r.destination);
+    const prev = byDst.get(dst);
+    if (prev === undefined) {
+      byDst.set(dst, r);
+      out.push(r);
+    } else if (routeKey(prev) !== routeKey(r)) {
+      report(`${r.path}.destination`, `a route to ${dst} is already given at ${prev.path} with a different gateway, source or scope`);
+    }
+  }
+  return out;
+}
+
+/** Is `ip` inside the network `c`? */
+function within(ip: { family: number; bytes: Uint8Array }, c: Cidr): boolean {
+  if (ip.family !== c.family) return false;
+  for (let bit = 0; bit < c.prefixLength; bit++) {
+    const mask = 0x80 >> bit % 8;
+    if ((ip.bytes[bit >> 3]! & mask) !== (c.bytes[bit >> 3]! & mask)) return false;
+  }
+  return true;
+}
+
+/** A gateway must be on-link: inside one of the device's address prefixes or a link-scope route of the device (the kernel answers ENETUNREACH otherwise). */
+function checkGateways(spec: DeviceSpec, report: Report): void {
+  for (const r of spec.routes) {
+    const gw = r.gateway;
+    if (gw === undefined || isIpv6LinkLocal(gw)) continue;
+    if (!spec.addresses.some((a) => a.family === gw.family)) {
+      report(`${r.path}.gateway`, `gateway ${gw.text} cannot be reached: the device gets no IPv${gw.family} address (add one, or make the route on-link with "scope": 253)`);
+    } else if (!spec.addresses.some((a) => within(gw, a)) && !spec.routes.some((l) => l.scope === 253 && within(gw, l.destination))) {
+      const nets = spec.addresses.filter((a) => a.family === gw.family).map(cidrText).join(', ');
+      report(`${r.path}.gateway`, `gateway ${gw.text} is not on-link: it is in none of the device's address prefixes (${nets}) nor in a link-scope (253) route of the device`);
+    }
+  }
+}

@@ -33,6 +33,8 @@ export type Verdict = { act: false; why: string } | { act: true; record: Contain
  */
 export function verdict(dir: StateDir, id: string, force: boolean): Verdict {
   const journal = readJournal(dir, id);
+  // The sweep at every createRuntime reads one small file per container and no more.
+  if (journal === undefined && !force) return { act: false, why: 'no journal' };
   const devices = readDevices(dir, id);
   if (journal !== undefined && devices !== undefined) {
     if (!processAlive(journal.hookPid, journal.hookStart)) removeJournal(dir, id);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { extractDevices, requestsDevices } from '../../src/config/extract.js';
+import { collectIssues, extractDevices, requestsDevices } from '../../src/config/extract.js';
 import { formatIp, parseCidr, parseIp } from '../../src/config/ip.js';
 import { validIfName, validTemplate } from '../../src/config/ifname.js';
 import { maskToPrefix } from '../../src/config/shapes.js';
@@ -93,4 +93,49 @@ test('a contradiction between config.json and an annotation is an error', () => 
     () => extractDevices({ linux: { namespaces: [{ type: 'network' }], netDevices: { veth1: { name: 'eth1' } } }, annotations: { 'oci-netdevices.io/devices': '{"veth1": {"name": "eth9"}}' } }),
     (e: unknown) => e instanceof ValidationError && e.issues.some((i) => i.device === 'veth1' && /contradicts/.test(i.message)),
   );
+});
+
+test('requestsDevices: malformed requests count, empty ones and blank annotations do not', () => {
+  assert.equal(requestsDevices({ linux: { netDevices: 'veth1' } }), true);
+  assert.equal(requestsDevices({ linux: { netDevices: null } }), false);
+  assert.equal(requestsDevices({ linux: { netdevices: {} } }), false);
+  assert.equal(requestsDevices({ annotations: { 'netdevices.nri.containerd.io': '  ' } }), false);
+  assert.equal(requestsDevices({ annotations: { 'netdevice.noderesource.dev/pod': '- name: v1' } }), true);
+  assert.equal(requestsDevices({ annotations: { 'netdevices.nri.containerd.io/container.x': '- name: v1' } }), false);
+  assert.equal(requestsDevices({}, { 'oci-netdevices.io/devices': '{"v1": {}}' }), true);
+  assert.equal(requestsDevices('nope'), false);
+});
+
+test('requestsDevices and a config without devices load neither the validators nor yaml', async () => {
+  const { spawnSync } = await import('node:child_process');
+  const { fileURLToPath } = await import('node:url');
+  const extract = fileURLToPath(new URL('../../src/config/extract.js', import.meta.url));
+  const script = `
+    const m = await import(${JSON.stringify(extract)});
+    const { createRequire } = await import('node:module');
+    const cache = createRequire(import.meta.url).cache;
+    const r = m.requestsDevices({ linux: { netDevices: [{ name: 'v1' }] } });
+    const none = m.extractDevices({ linux: {} });
+    const loaded = Object.keys(cache).filter((k) => /validators\\.cjs|[\\\\/]yaml[\\\\/]|[\\\\/]ajv[\\\\/]/.test(k));
+    console.log(JSON.stringify({ r, none, loaded }));`;
+  const out = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+  assert.equal(out.status, 0, out.stderr);
+  assert.deepEqual(JSON.parse(out.stdout), { r: true, none: [], loaded: [] });
+});
+
+test('map-form paths quote the host name; array-form paths index the entry', () => {
+  const cfg = { linux: { namespaces: [{ type: 'network' }], netDevices: { veth1: { networkConfig: { interface: { mtu: 10 }, ethtool: { features: { tso: 1 } } } } } } };
+  const paths = collectIssues(cfg).issues.map((i) => `${i.device}|${i.path}`);
+  assert.deepEqual(paths.sort(), ['veth1|linux.netDevices["veth1"].networkConfig.ethtool.features["tso"]', 'veth1|linux.netDevices["veth1"].networkConfig.interface.mtu']);
+  const dev = extractDevices({ linux: { namespaces: [{ type: 'network' }], netDevices: { veth1: {} } } })[0]!;
+  assert.equal(dev.path, 'linux.netDevices["veth1"]');
+});
+
+test('messages say what was given and what is allowed', () => {
+  const issues = collectIssues({ linux: { namespaces: [{ type: 'network' }], netDevices: [{ name: 'v1', properties: { mtu: '1500' }, networkConfig: { interface: { gsoMaxSize: 0 }, routes: [{ destination: '10.0.0.1/24', scope: 1 }] } }] } }).issues;
+  const msg = (p: string): string => issues.find((i) => i.path === p)?.message ?? `(no issue at ${p}: ${JSON.stringify(issues)})`;
+  assert.equal(msg('linux.netDevices[0].properties.mtu'), 'must be an integer, got the string "1500"');
+  assert.equal(msg('linux.netDevices[0].networkConfig.interface.gsoMaxSize'), '0 is out of range (allowed: 1..524288)');
+  assert.equal(msg('linux.netDevices[0].networkConfig.routes[0].scope'), '1 is not allowed (allowed: 0, 253)');
+  assert.match(msg('linux.netDevices[0].networkConfig.routes[0].destination'), /the network is 10\.0\.0\.0\/24/);
 });

@@ -139,3 +139,9 @@ test('messages say what was given and what is allowed', () => {
   assert.equal(msg('linux.netDevices[0].networkConfig.routes[0].scope'), '1 is not allowed (allowed: 0, 253)');
   assert.match(msg('linux.netDevices[0].networkConfig.routes[0].destination'), /the network is 10\.0\.0\.0\/24/);
 });
+
+test('a device annotation in config.json that is not a string is reported', () => {
+  const issues = collectIssues({ linux: { namespaces: [{ type: 'network' }] }, annotations: { 'oci-netdevices.io/devices': [{ name: 'v1' }] } }).issues;
+  assert.deepEqual(issues, [{ path: 'annotations["oci-netdevices.io/devices"]', message: 'annotation values must be strings, got an array' }]);
+  assert.deepEqual(collectIssues('linux').issues, [{ path: '', message: 'config must be a JSON object, got string' }]);
+});

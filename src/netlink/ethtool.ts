@@ -1,92 +1,152 @@
-/** Typed ethtool-over-netlink operations (generic netlink family "ethtool"). */
-import { type Attr, AttrSet, attr } from './attr.js';
+/**
+ * ethtool netlink bit sets (ETHTOOL_A_BITSET_*), both forms the kernel uses:
+ * - verbose: ETHTOOL_A_BITSET_BITS holding one BITS_BIT per bit with INDEX,
+ *   NAME and a VALUE flag when the bit is on;
+ * - compact: SIZE plus VALUE and MASK bitmaps (u32 words, host byte order).
+ * Either form may carry NOMASK: then it is a plain list (verbose: the listed
+ * bits are on; compact: VALUE covers every bit below SIZE) and every bit not
+ * listed is off. Without NOMASK only the listed (or masked) bits are spoken for.
+ */
+import { type Attr, AttrSet, NetlinkDecodeError, attr, hostLittleEndian as LE } from './attr.js';
 import { ETHTOOL } from './constants.js';
-import { type BitValues, decodeBitset, encodeNamedChanges } from './ethtool-bitset.js';
-import { genlAttrs, genlRequest } from './genetlink.js';
-import type { IncomingMessage } from './message.js';
-import type { Request } from './socket.js';
 
-function header(type: number, ifindex: number, flags = 0): Attr {
-  const a = [attr.u32(ETHTOOL.ETHTOOL_A_HEADER_DEV_INDEX, ifindex)];
-  if (flags !== 0) a.push(attr.u32(ETHTOOL.ETHTOOL_A_HEADER_FLAGS, flags));
-  return attr.nest(type, a);
+export interface BitsetBit {
+  /** Bit number; undefined when the peer named the bit only. */
+  index: number | undefined;
+  /** Kernel name; '' for a bit the kernel leaves unnamed, `#N` when no name is known. */
+  name: string;
+  value: boolean;
 }
 
-function firstReply(replies: IncomingMessage[], what: string): AttrSet {
-  const m = replies[0];
-  if (m === undefined) throw new Error(`no reply to ${what}`);
-  return genlAttrs(m);
+export interface Bitset {
+  /** The bits the set speaks for, in the order received. */
+  bits: BitsetBit[];
+  /** A plain list: bits not in `bits` are off. */
+  nomask: boolean;
+  /** Number of bits (compact form), when sent. */
+  size: number | undefined;
 }
 
-/** ethtool --show-features style names: the device's string set (ETH_SS_FEATURES or ETH_SS_PRIV_FLAGS), by index. */
-export function ethtoolStrings(familyId: number, ifindex: number, stringSet: number): Request<string[]> {
-  const what = `read ethtool string set ${stringSet} of ifindex ${ifindex}`;
-  return genlRequest(familyId, ETHTOOL.ETHTOOL_MSG_STRSET_GET, ETHTOOL.ETHTOOL_GENL_VERSION, [
-    header(ETHTOOL.ETHTOOL_A_STRSET_HEADER, ifindex),
-    attr.nest(ETHTOOL.ETHTOOL_A_STRSET_STRINGSETS, [attr.nest(ETHTOOL.ETHTOOL_A_STRINGSETS_STRINGSET, [attr.u32(ETHTOOL.ETHTOOL_A_STRINGSET_ID, stringSet)])]),
-  ], what, (replies) => {
-    const names: string[] = [];
-    const sets = firstReply(replies, what).nested(ETHTOOL.ETHTOOL_A_STRSET_STRINGSETS);
-    for (const { type, data } of sets?.all ?? []) {
-      if (type !== ETHTOOL.ETHTOOL_A_STRINGSETS_STRINGSET) continue;
-      const set = new AttrSet(data);
-      if (set.u32(ETHTOOL.ETHTOOL_A_STRINGSET_ID) !== stringSet) continue;
-      for (const s of set.nested(ETHTOOL.ETHTOOL_A_STRINGSET_STRINGS)?.all ?? []) {
-        if (s.type !== ETHTOOL.ETHTOOL_A_STRINGS_STRING) continue;
-        const str = new AttrSet(s.data);
-        const i = str.u32(ETHTOOL.ETHTOOL_A_STRING_INDEX);
-        const v = str.str(ETHTOOL.ETHTOOL_A_STRING_VALUE);
-        if (i !== undefined && v !== undefined) names[i] = v;
-      }
-    }
-    return names;
+const WORD_BITS = 32;
+
+function wordBit(bitmap: Uint8Array, i: number): boolean {
+  const w = Math.floor(i / WORD_BITS);
+  if ((w + 1) * 4 > bitmap.length) return false;
+  const word = new DataView(bitmap.buffer, bitmap.byteOffset + w * 4, 4).getUint32(0, LE);
+  return ((word >>> (i % WORD_BITS)) & 1) === 1;
+}
+
+function nameOf(index: number | undefined, sent: string | undefined, names: readonly string[] | undefined): string {
+  if (sent !== undefined) return sent;
+  if (index === undefined) throw new NetlinkDecodeError('bit set entry has neither ETHTOOL_A_BITSET_BIT_INDEX nor _NAME');
+  return names?.[index] ?? `#${index}`;
+}
+
+function decodeCompact(a: AttrSet, value: Uint8Array, nomask: boolean, names: readonly string[] | undefined): Bitset {
+  const size = a.u32(ETHTOOL.ETHTOOL_A_BITSET_SIZE);
+  const mask = a.raw(ETHTOOL.ETHTOOL_A_BITSET_MASK);
+  const n = size ?? value.length * 8;
+  const bits: BitsetBit[] = [];
+  for (let i = 0; i < n; i++) {
+    if (!nomask && mask !== undefined && !wordBit(mask, i)) continue;
+    bits.push({ index: i, name: nameOf(i, undefined, names), value: wordBit(value, i) });
+  }
+  return { bits, nomask: nomask || mask === undefined, size };
+}
+
+/**
+ * Decodes a bit set in either form. `names` (index -> name) names the bits
+ * of a compact set and verbose entries that come without a name.
+ */
+export function decodeBitset(data: Uint8Array, names?: readonly string[]): Bitset {
+  const a = new AttrSet(data);
+  const nomask = a.has(ETHTOOL.ETHTOOL_A_BITSET_NOMASK);
+  const value = a.raw(ETHTOOL.ETHTOOL_A_BITSET_VALUE);
+  if (value !== undefined) return decodeCompact(a, value, nomask, names);
+  const bits: BitsetBit[] = [];
+  for (const { type, data: entry } of a.nested(ETHTOOL.ETHTOOL_A_BITSET_BITS)?.all ?? []) {
+    if (type !== ETHTOOL.ETHTOOL_A_BITSET_BITS_BIT) continue;
+    const b = new AttrSet(entry);
+    const index = b.u32(ETHTOOL.ETHTOOL_A_BITSET_BIT_INDEX);
+    const name = nameOf(index, b.str(ETHTOOL.ETHTOOL_A_BITSET_BIT_NAME), names);
+    bits.push({ index, name, value: nomask || b.has(ETHTOOL.ETHTOOL_A_BITSET_BIT_VALUE) });
+  }
+  return { bits, nomask, size: a.u32(ETHTOOL.ETHTOOL_A_BITSET_SIZE) };
+}
+
+/**
+ * The set as name -> on/off. For a plain list (NOMASK) every name of
+ * `universe` the list leaves out is off. Unnamed bits are left out.
+ */
+export function bitsetValues(set: Bitset, universe: Iterable<string> = []): Map<string, boolean> {
+  const out = new Map<string, boolean>();
+  if (set.nomask) for (const n of universe) if (n !== '') out.set(n, false);
+  for (const b of set.bits) if (b.name !== '') out.set(b.name, b.value);
+  return out;
+}
+
+function checkName(name: string): void {
+  if (name === '' || name.includes('\0')) throw new RangeError(`bit name ${JSON.stringify(name)} cannot be sent`);
+}
+
+/**
+ * A verbose bit set without NOMASK that changes only the named bits: each
+ * becomes a BITS_BIT with NAME, and the VALUE flag when it is to be on.
+ * Bits not named keep their state (ethtool -K semantics).
+ */
+export function encodeBitsetByName(type: number, values: Readonly<Record<string, boolean>>): Attr {
+  const bits = Object.entries(values).map(([name, on]) => {
+    checkName(name);
+    const children = [attr.str(ETHTOOL.ETHTOOL_A_BITSET_BIT_NAME, name)];
+    if (on) children.push(attr.flag(ETHTOOL.ETHTOOL_A_BITSET_BIT_VALUE));
+    return attr.nest(ETHTOOL.ETHTOOL_A_BITSET_BITS_BIT, children);
   });
+  return attr.nest(type, [attr.nest(ETHTOOL.ETHTOOL_A_BITSET_BITS, bits)]);
 }
 
-export interface FeatureState {
-  /** Every feature name the kernel knows, by bit index. */
-  names: readonly string[];
-  /** Changeable by the user (ethtool -k shows the others as [fixed]). */
-  hw: BitValues;
-  wanted: BitValues;
-  active: BitValues;
-  nochange: BitValues;
+/**
+ * A verbose bit set as the kernel writes one: NOMASK first when it is a
+ * list, then per bit INDEX, NAME (when named) and VALUE (masked sets only).
+ * Used by the fake kernel in tests; requests use encodeBitsetByName.
+ */
+export function encodeVerboseBitset(type: number, bits: readonly BitsetBit[], nomask: boolean): Attr {
+  const entries = bits
+    .filter((b) => !nomask || b.value)
+    .map((b) => {
+      const children: Attr[] = [];
+      if (b.index !== undefined) children.push(attr.u32(ETHTOOL.ETHTOOL_A_BITSET_BIT_INDEX, b.index));
+      if (b.name !== '' && !b.name.startsWith('#')) children.push(attr.str(ETHTOOL.ETHTOOL_A_BITSET_BIT_NAME, b.name));
+      if (!nomask && b.value) children.push(attr.flag(ETHTOOL.ETHTOOL_A_BITSET_BIT_VALUE));
+      return attr.nest(ETHTOOL.ETHTOOL_A_BITSET_BITS_BIT, children);
+    });
+  const head = nomask ? [attr.flag(ETHTOOL.ETHTOOL_A_BITSET_NOMASK)] : [];
+  return attr.nest(type, [...head, attr.nest(ETHTOOL.ETHTOOL_A_BITSET_BITS, entries)]);
 }
 
-/** ethtool -k DEV (compact bit sets, decoded with the feature names) */
-export function ethtoolFeaturesGet(familyId: number, ifindex: number, names: readonly string[]): Request<FeatureState> {
-  const what = `read ethtool features of ifindex ${ifindex}`;
-  return genlRequest(familyId, ETHTOOL.ETHTOOL_MSG_FEATURES_GET, ETHTOOL.ETHTOOL_GENL_VERSION, [header(ETHTOOL.ETHTOOL_A_FEATURES_HEADER, ifindex, ETHTOOL.ETHTOOL_FLAG_COMPACT_BITSETS)], what, (replies) => {
-    const a = firstReply(replies, what);
-    const set = (type: number): BitValues => {
-      const d = a.raw(type);
-      return d === undefined ? new Map() : decodeBitset(d, names);
-    };
-    return { names, hw: set(ETHTOOL.ETHTOOL_A_FEATURES_HW), wanted: set(ETHTOOL.ETHTOOL_A_FEATURES_WANTED), active: set(ETHTOOL.ETHTOOL_A_FEATURES_ACTIVE), nochange: set(ETHTOOL.ETHTOOL_A_FEATURES_NOCHANGE) };
-  });
+function bitmap(size: number, on: (i: number) => boolean): Uint8Array {
+  const words = Math.ceil(size / WORD_BITS);
+  const out = new Uint8Array(words * 4);
+  const view = new DataView(out.buffer);
+  for (let w = 0; w < words; w++) {
+    let word = 0;
+    for (let j = 0; j < WORD_BITS && w * WORD_BITS + j < size; j++) if (on(w * WORD_BITS + j)) word |= 1 << j;
+    view.setUint32(w * 4, word >>> 0, LE);
+  }
+  return out;
 }
 
-/** ethtool -K DEV name on|off ... (kernel feature names) */
-export function ethtoolFeaturesSet(familyId: number, ifindex: number, changes: Readonly<Record<string, boolean>>): Request<void> {
-  return genlRequest(familyId, ETHTOOL.ETHTOOL_MSG_FEATURES_SET, ETHTOOL.ETHTOOL_GENL_VERSION, [
-    header(ETHTOOL.ETHTOOL_A_FEATURES_HEADER, ifindex, ETHTOOL.ETHTOOL_FLAG_OMIT_REPLY),
-    encodeNamedChanges(ETHTOOL.ETHTOOL_A_FEATURES_WANTED, changes),
-  ], `set ethtool features ${JSON.stringify(changes)} on ifindex ${ifindex}`, () => undefined);
+/**
+ * A compact bit set as the kernel writes one: NOMASK when `mask` is absent,
+ * SIZE, VALUE, then MASK. `value` and `mask` hold the indexes of set bits.
+ */
+export function encodeCompactBitset(type: number, size: number, value: ReadonlySet<number>, mask?: ReadonlySet<number>): Attr {
+  const children: Attr[] = [];
+  if (mask === undefined) children.push(attr.flag(ETHTOOL.ETHTOOL_A_BITSET_NOMASK));
+  children.push(attr.u32(ETHTOOL.ETHTOOL_A_BITSET_SIZE, size));
+  children.push(attr.bytes(ETHTOOL.ETHTOOL_A_BITSET_VALUE, bitmap(size, (i) => value.has(i))));
+  if (mask !== undefined) children.push(attr.bytes(ETHTOOL.ETHTOOL_A_BITSET_MASK, bitmap(size, (i) => mask.has(i))));
+  return attr.nest(type, children);
 }
 
-/** ethtool --show-priv-flags DEV */
-export function ethtoolPrivFlagsGet(familyId: number, ifindex: number): Request<BitValues> {
-  const what = `read ethtool private flags of ifindex ${ifindex}`;
-  return genlRequest(familyId, ETHTOOL.ETHTOOL_MSG_PRIVFLAGS_GET, ETHTOOL.ETHTOOL_GENL_VERSION, [header(ETHTOOL.ETHTOOL_A_PRIVFLAGS_HEADER, ifindex)], what, (replies) => {
-    const d = firstReply(replies, what).raw(ETHTOOL.ETHTOOL_A_PRIVFLAGS_FLAGS);
-    return d === undefined ? new Map() : decodeBitset(d, []);
-  });
-}
-
-/** ethtool --set-priv-flags DEV name on|off ... */
-export function ethtoolPrivFlagsSet(familyId: number, ifindex: number, changes: Readonly<Record<string, boolean>>): Request<void> {
-  return genlRequest(familyId, ETHTOOL.ETHTOOL_MSG_PRIVFLAGS_SET, ETHTOOL.ETHTOOL_GENL_VERSION, [
-    header(ETHTOOL.ETHTOOL_A_PRIVFLAGS_HEADER, ifindex),
-    encodeNamedChanges(ETHTOOL.ETHTOOL_A_PRIVFLAGS_FLAGS, changes),
-  ], `set ethtool private flags ${JSON.stringify(changes)} on ifindex ${ifindex}`, () => undefined);
-}
+// The first ethtool operations lived here; src/apply/ethtool-session.ts still imports them.
+export { type FeatureState, ethtoolFeaturesGet, ethtoolFeaturesSet, ethtoolPrivFlagsGet, ethtoolPrivFlagsSet, ethtoolStrings } from './ethtool-legacy.js';

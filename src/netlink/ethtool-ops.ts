@@ -32,16 +32,19 @@ export interface EthtoolFeatures {
   nochange: Map<string, boolean>;
 }
 
-/** Decodes a FEATURES_GET_REPLY's attributes (also used on captured replies). */
-export function decodeFeatures(replies: readonly IncomingMessage[], familyId: number, what: string): EthtoolFeatures {
+/**
+ * Decodes a FEATURES_GET_REPLY. Verbose replies name their bits; for a compact
+ * one (ETHTOOL_FLAG_COMPACT_BITSETS) pass the feature names by bit index.
+ */
+export function decodeFeatures(replies: readonly IncomingMessage[], familyId: number, what: string, bitNames?: readonly string[]): EthtoolFeatures {
   const a = genlReply(replies, familyId, ETHTOOL.ETHTOOL_MSG_FEATURES_GET_REPLY, what);
   const hwRaw = a.raw(ETHTOOL.ETHTOOL_A_FEATURES_HW);
   // HW comes with a mask of all bits: its entries are the kernel's whole feature table.
-  const hwSet = hwRaw === undefined ? undefined : decodeBitset(hwRaw);
+  const hwSet = hwRaw === undefined ? undefined : decodeBitset(hwRaw, bitNames);
   const names = (hwSet?.bits ?? []).map((b) => b.name).filter((n) => n !== '');
   const set = (type: number): Map<string, boolean> => {
     const raw = a.raw(type);
-    return raw === undefined ? new Map(names.map((n) => [n, false])) : bitsetValues(decodeBitset(raw), names);
+    return raw === undefined ? new Map(names.map((n) => [n, false])) : bitsetValues(decodeBitset(raw, bitNames), names);
   };
   return {
     names,

@@ -115,7 +115,8 @@ export function encodeVerboseBitset(type: number, bits: readonly BitsetBit[], no
     .map((b) => {
       const children: Attr[] = [];
       if (b.index !== undefined) children.push(attr.u32(ETHTOOL.ETHTOOL_A_BITSET_BIT_INDEX, b.index));
-      if (b.name !== '' && !b.name.startsWith('#')) children.push(attr.str(ETHTOOL.ETHTOOL_A_BITSET_BIT_NAME, b.name));
+      // The kernel names every bit of a named table, unused ones with "".
+      if (!b.name.startsWith('#')) children.push(attr.str(ETHTOOL.ETHTOOL_A_BITSET_BIT_NAME, b.name));
       if (!nomask && b.value) children.push(attr.flag(ETHTOOL.ETHTOOL_A_BITSET_BIT_VALUE));
       return attr.nest(ETHTOOL.ETHTOOL_A_BITSET_BITS_BIT, children);
     });

@@ -73,14 +73,18 @@ export interface FeaturesSetResult {
   activeDiff: Map<string, boolean>;
 }
 
-/** ethtool -K DEV name on|off ... (kernel feature names; the others keep their state) */
-export function ethtoolFeaturesSet(familyId: number, ifindex: number, wanted: Readonly<Record<string, boolean>>): Request<FeaturesSetResult> {
+/**
+ * ethtool -K DEV name on|off ... (kernel feature names; the others keep their state)
+ * `omitReply` sets ETHTOOL_FLAG_OMIT_REPLY: no diffs come back.
+ */
+export function ethtoolFeaturesSet(familyId: number, ifindex: number, wanted: Readonly<Record<string, boolean>>, options: { omitReply?: boolean } = {}): Request<FeaturesSetResult> {
   const what = `set ethtool features ${describeChanges(wanted)} on ifindex ${ifindex}`;
+  const flags = options.omitReply === true ? ETHTOOL.ETHTOOL_FLAG_OMIT_REPLY : 0;
   return genlRequest(
     familyId,
     ETHTOOL.ETHTOOL_MSG_FEATURES_SET,
     ETHTOOL.ETHTOOL_GENL_VERSION,
-    [requestHeader(ETHTOOL.ETHTOOL_A_FEATURES_HEADER, ifindex), encodeBitsetByName(ETHTOOL.ETHTOOL_A_FEATURES_WANTED, wanted)],
+    [requestHeader(ETHTOOL.ETHTOOL_A_FEATURES_HEADER, ifindex, flags), encodeBitsetByName(ETHTOOL.ETHTOOL_A_FEATURES_WANTED, wanted)],
     what,
     (replies) => {
       if (!replies.some((m) => m.type === familyId)) return { replied: false, wantedDiff: new Map(), activeDiff: new Map() };

@@ -76,6 +76,11 @@ describe('requests, byte for byte', () => {
     );
   });
 
+  test('FEATURES_SET with omitReply carries ETHTOOL_FLAG_OMIT_REPLY in the header', () => {
+    const bytes = wire(ethtoolFeaturesSet(FAMILY, IFINDEX, { 'rx-gro': false }, { omitReply: true }));
+    assert.ok(bytes.startsWith(['40000000 1500 0500 01000000 00000000', '0c010000', '14000180 08000100 07000000 08000300 02000000'].join('').replace(/ /g, '')), bytes);
+  });
+
   test('PRIVFLAGS_SET with one flag on', () => {
     assert.equal(
       wire(ethtoolPrivFlagsSet(FAMILY, IFINDEX, { 'legacy-rx': true })),

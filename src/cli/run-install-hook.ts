@@ -1,7 +1,7 @@
 /** `install-hook [--dir DIR] [--print]`: hooks.d files for podman and CRI-O. */
 import { join } from 'node:path';
 import { packageRoot } from '../package-root.js';
-import { DEFAULT_HOOKS_DIR, hooksDFiles, writeHooksD } from '../runtime/hooks-d.js';
+import { DEFAULT_HOOKS_DIR, hooksDFiles, renderHooksDFile, writeHooksD } from '../runtime/hooks-d.js';
 
 export function runInstallHook(opts: { dir?: string; print?: boolean; stateDir?: string; logFile?: string }): number {
   const extra: string[] = [];
@@ -9,7 +9,7 @@ export function runInstallHook(opts: { dir?: string; print?: boolean; stateDir?:
   if (opts.stateDir !== undefined) extra.push('--state-dir', opts.stateDir);
   const files = hooksDFiles(join(packageRoot(), 'bin', 'oci-netdevices'), extra);
   if (opts.print === true) {
-    for (const f of files) process.stdout.write(`# ${f.name}\n${JSON.stringify(f.content, null, 2)}\n`);
+    for (const f of files) process.stdout.write(`# ${join(opts.dir ?? DEFAULT_HOOKS_DIR, f.name)}\n${renderHooksDFile(f)}`);
     return 0;
   }
   for (const p of writeHooksD(opts.dir ?? DEFAULT_HOOKS_DIR, files)) process.stdout.write(`wrote ${p}\n`);

@@ -1,12 +1,18 @@
-/** After the real `delete`: devices of that container come home even if its poststop never ran. */
+/**
+ * After the real `delete`: the devices of that container come home even when
+ * no poststop hook ran (crun skips poststop after a failed createRuntime;
+ * `delete` of a container that never started; a runtime killed mid-way).
+ * The poststop logic is idempotent: when the runtime already ran our hook,
+ * nothing is left and this is a no-op.
+ */
 import { poststop } from '../hook/poststop.js';
-import { StateDir, resolveStateDir } from '../state/state-dir.js';
+import { StateDir, isContainerId } from '../state/state-dir.js';
 
 /** undefined when all is well, else one line saying what went wrong. */
-export function restoreAfterDelete(id: string): string | undefined {
-  if (!/^[A-Za-z0-9][A-Za-z0-9_.+-]{0,127}$/.test(id)) return undefined;
+export function restoreAfterDelete(stateRoot: string, id: string): string | undefined {
+  if (!isContainerId(id)) return undefined;
   try {
-    poststop(id, new StateDir(resolveStateDir(undefined)));
+    poststop(id, new StateDir(stateRoot));
     return undefined;
   } catch (e) {
     return `returning devices of ${id} to the host: ${(e as Error).message}`;

@@ -1,16 +1,22 @@
 /**
- * oci-netdevices-runtime: a drop-in OCI runtime. On create/run it adds our
- * hooks to config.json when the container asks for devices, then becomes the
- * real runtime (execve: same pid, fds, signals, exit code). delete runs the
- * real delete and then brings devices home even if no poststop ran.
- * Everything else is exec'ed straight through.
+ * oci-netdevices-runtime: a drop-in OCI runtime with runc's command line.
+ *
+ * - create/run: when config.json asks for devices, add our createRuntime and
+ *   poststop hooks (prepare-bundle.ts), then become the real runtime.
+ * - delete of a container we hold state for: run the real delete as a child,
+ *   then bring the devices home (after-delete.ts), exit with its code.
+ * - anything else: become the real runtime at once.
+ *
+ * "Become" is execve: same pid, fds, signals and exit code, argv[0] the real
+ * runtime's path, environment untouched. This module loads only what the
+ * fast path needs; the rest is imported when used.
  */
-import { spawnSync } from 'node:child_process';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { native } from '../native/binding.js';
 import { packageRoot } from '../package-root.js';
 import { parseRuntimeArgs } from './argv.js';
 import { chooseRuntime, resolveExecutable } from './real-runtime.js';
+import { hasStateFor, hookArgsFromEnv, wrapperStateDir } from './state-probe.js';
 
 function envList(): string[] {
   return Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined).map(([k, v]) => `${k}=${v}`);
@@ -21,30 +27,35 @@ function fail(msg: string): never {
   process.exit(1);
 }
 
+/** An unreadable or malformed config.json is the real runtime's to report, in its own words. */
+function runtimeWillReport(e: unknown): boolean {
+  return e instanceof SyntaxError || (e as NodeJS.ErrnoException).code === 'ENOENT';
+}
+
 export async function runWrapper(argv: readonly string[]): Promise<void> {
   const args = argv.slice(2);
   let real: string;
   try {
-    real = resolveExecutable(chooseRuntime(argv[1] ?? ''));
+    real = resolveExecutable(chooseRuntime(argv[1] ?? ''), process.env, argv[1]);
   } catch (e) {
     fail((e as Error).message);
   }
   const call = parseRuntimeArgs(args);
   if (call.subcommand === 'create' || call.subcommand === 'run') {
-    const bundle = resolve(process.cwd(), call.bundle ?? '.');
-    const { injectHooks } = await import('./inject-hooks.js');
+    const configPath = resolve(process.cwd(), call.bundle ?? '.', call.config ?? 'config.json');
+    const [{ prepareBundle }, { runtimeFeatures }] = await Promise.all([import('./prepare-bundle.js'), import('./features.js')]);
     try {
-      injectHooks(bundle, join(packageRoot(), 'bin', 'oci-netdevices'));
+      prepareBundle(configPath, {
+        hookBin: resolve(packageRoot(), 'bin', 'oci-netdevices'),
+        hookArgs: hookArgsFromEnv(),
+        runtimeMovesDevices: () => runtimeFeatures(real, wrapperStateDir()).netDevices,
+      });
     } catch (e) {
-      // An unreadable or invalid config.json is the real runtime's to report; a write failure is ours.
-      if (!(e instanceof SyntaxError) && (e as NodeJS.ErrnoException).code !== 'ENOENT') fail(`cannot add hooks to ${join(bundle, 'config.json')}: ${(e as Error).message}`);
+      if (!runtimeWillReport(e)) fail(`cannot add hooks to ${configPath}: ${(e as Error).message}`);
     }
-  } else if (call.subcommand === 'delete' && call.id !== undefined) {
-    const r = spawnSync(real, args, { stdio: 'inherit' });
-    const { restoreAfterDelete } = await import('./after-delete.js');
-    const problem = restoreAfterDelete(call.id);
-    if (problem !== undefined) process.stderr.write(`oci-netdevices-runtime: ${problem}\n`);
-    process.exit(r.status ?? (problem !== undefined ? 1 : 0));
+  } else if (call.subcommand === 'delete' && call.id !== undefined && hasStateFor(wrapperStateDir(), call.id)) {
+    const { deleteThenRestore } = await import('./delete.js');
+    process.exit(await deleteThenRestore(real, args, call.id, wrapperStateDir()));
   }
   native().execve(real, [real, ...args], envList());
 }

@@ -1,11 +1,8 @@
 /**
- * Adds our createRuntime and poststop hooks to a bundle's config.json when it
- * asks for devices: atomic rewrite, unknown fields and file mode preserved,
- * nothing written when nothing is asked for or the hooks are already there.
+ * Our createRuntime and poststop hook entries, added to a config's `hooks`
+ * after any hooks already there, never twice. Pure: the caller reads and
+ * writes the file.
  */
-import { closeSync, fstatSync, fsyncSync, openSync, readFileSync, renameSync, writeSync, constants } from 'node:fs';
-import { join } from 'node:path';
-import { requestsDevices } from '../config/extract.js';
 
 export interface HookEntry {
   path: string;
@@ -14,52 +11,34 @@ export interface HookEntry {
   timeout?: number;
 }
 
-export function ourHooks(hookBin: string, extraArgs: readonly string[] = []): Record<'createRuntime' | 'poststop', HookEntry> {
-  const entry = (stage: string): HookEntry => ({ path: hookBin, args: ['oci-netdevices', ...extraArgs, 'hook', stage] });
-  return { createRuntime: entry('createRuntime'), poststop: entry('poststop') };
+export type Stage = 'createRuntime' | 'poststop';
+export const STAGES: readonly Stage[] = ['createRuntime', 'poststop'];
+
+/** argv[0] is our name; `extraArgs` are global flags (--state-dir, --log-file) placed before `hook <stage>`. */
+export function hookEntry(hookBin: string, stage: Stage, extraArgs: readonly string[] = []): HookEntry {
+  return { path: hookBin, args: ['oci-netdevices', ...extraArgs, 'hook', stage] };
 }
 
-type Json = Record<string, unknown>;
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** Returns true when config.json was rewritten. */
-export function injectHooks(bundle: string, hookBin: string, extraArgs: readonly string[] = []): boolean {
-  const path = join(bundle, 'config.json');
-  const text = readFileSync(path, 'utf8');
-  const config = JSON.parse(text) as Json;
-  if (!requestsDevices(config)) return false;
-  const hooks = (typeof config.hooks === 'object' && config.hooks !== null ? config.hooks : {}) as Record<string, HookEntry[] | undefined>;
+/** Ours already: same binary, running the same stage. */
+function isOurs(h: unknown, hookBin: string, stage: Stage): boolean {
+  if (!isObj(h) || h.path !== hookBin || !Array.isArray(h.args)) return false;
+  const a = h.args as unknown[];
+  return a.length >= 2 && a[a.length - 2] === 'hook' && a[a.length - 1] === stage;
+}
+
+/** Adds the missing entries to `config.hooks`; true when something was added. */
+export function addOurHooks(config: Obj, hookBin: string, extraArgs: readonly string[] = []): boolean {
+  const hooks: Obj = isObj(config.hooks) ? config.hooks : {};
   let changed = false;
-  for (const [stage, entry] of Object.entries(ourHooks(hookBin, extraArgs))) {
-    const list = Array.isArray(hooks[stage]) ? hooks[stage]! : [];
-    if (list.some((h) => h.path === hookBin && h.args.includes(stage))) continue;
-    // Teardown first among poststop hooks, setup last among createRuntime ones? Order matters little; append.
-    hooks[stage] = [...list, entry];
+  for (const stage of STAGES) {
+    const list: unknown[] = Array.isArray(hooks[stage]) ? (hooks[stage] as unknown[]) : [];
+    if (list.some((h) => isOurs(h, hookBin, stage))) continue;
+    hooks[stage] = [...list, hookEntry(hookBin, stage, extraArgs)];
     changed = true;
   }
-  if (!changed) return false;
-  config.hooks = hooks;
-  writeAtomic(path, `${JSON.stringify(config)}\n`);
-  return true;
-}
-
-function writeAtomic(path: string, data: string): void {
-  const mode = fstatMode(path);
-  const tmp = `${path}.oci-netdevices.${process.pid}`;
-  const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, mode);
-  try {
-    writeSync(fd, data);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, path);
-}
-
-function fstatMode(path: string): number {
-  const fd = openSync(path, 'r');
-  try {
-    return fstatSync(fd).mode & 0o7777;
-  } finally {
-    closeSync(fd);
-  }
+  if (changed) config.hooks = hooks;
+  return changed;
 }

@@ -1,38 +1,77 @@
 /**
- * Which real OCI runtime the wrapper becomes: env OCI_NETDEVICES_RUNTIME (a
- * name or a path), else /etc/oci-netdevices/runtime.json {"runtime": "crun"},
- * else the wrapper's own name (oci-netdevices-crun -> crun), else runc.
+ * Which real OCI runtime the wrapper becomes, first match wins:
+ * 1. env OCI_NETDEVICES_RUNTIME (a name looked up in PATH, or a path);
+ * 2. the wrapper's own name: invoked as `oci-netdevices-crun` (a symlink) -> crun;
+ * 3. /etc/oci-netdevices/runtime.json `{"runtime": "crun"}`;
+ * 4. runc.
+ * runc's command line stays untouched: no flag of ours is added to it.
  */
-import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
-import { basename, delimiter, join } from 'node:path';
+import { accessSync, constants, readFileSync, realpathSync } from 'node:fs';
+import { basename, delimiter, isAbsolute, join, resolve } from 'node:path';
 
 export const RUNTIME_CONFIG = '/etc/oci-netdevices/runtime.json';
 
-export function chooseRuntime(argv0: string, env: NodeJS.ProcessEnv = process.env): string {
-  const fromEnv = env.OCI_NETDEVICES_RUNTIME;
-  if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
-  if (existsSync(RUNTIME_CONFIG)) {
-    const v = (JSON.parse(readFileSync(RUNTIME_CONFIG, 'utf8')) as { runtime?: unknown }).runtime;
-    if (typeof v === 'string' && v !== '') return v;
+function fromConfigFile(path: string): string | undefined {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new Error(`cannot read ${path}: ${(e as Error).message}`);
   }
-  const m = /^oci-netdevices-(.+)$/.exec(basename(argv0));
-  if (m !== null && m[1] !== 'runtime') return m[1]!;
-  return 'runc';
+  let v: unknown;
+  try {
+    v = (JSON.parse(text) as { runtime?: unknown } | null)?.runtime;
+  } catch (e) {
+    throw new Error(`${path}: ${(e as Error).message}`);
+  }
+  if (v === undefined) return undefined;
+  if (typeof v !== 'string' || v === '') throw new Error(`${path}: "runtime" must be a non-empty string`);
+  return v;
 }
 
-/** The executable's absolute path, searching PATH (and the usual dirs, for hooks run without PATH). */
-export function resolveExecutable(name: string, env: NodeJS.ProcessEnv = process.env): string {
-  if (name.includes('/')) return name;
-  const dirs = [...(env.PATH ?? '').split(delimiter), '/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'];
-  for (const d of dirs) {
-    if (d === '') continue;
-    const p = join(d, name);
+export function chooseRuntime(argv1: string, env: NodeJS.ProcessEnv = process.env, configFile: string = RUNTIME_CONFIG): string {
+  const fromEnv = env.OCI_NETDEVICES_RUNTIME;
+  if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
+  const m = /^oci-netdevices-(.+)$/.exec(basename(argv1));
+  if (m !== null && m[1] !== 'runtime') return m[1]!;
+  return fromConfigFile(configFile) ?? 'runc';
+}
+
+function realpathOr(p: string): string {
+  try {
+    return realpathSync(p);
+  } catch {
+    return p;
+  }
+}
+
+/**
+ * The executable's absolute path: PATH first, then the usual system dirs
+ * (engines may run us with a short PATH). `self` (the wrapper's own path) is
+ * skipped, so the wrapper installed as `runc` ahead of the real one in PATH
+ * does not exec itself forever.
+ */
+export function resolveExecutable(name: string, env: NodeJS.ProcessEnv = process.env, self?: string): string {
+  const me = self !== undefined ? realpathOr(self) : undefined;
+  const usable = (p: string): boolean => {
     try {
       accessSync(p, constants.X_OK);
-      return p;
     } catch {
-      /* next */
+      return false;
     }
+    return me === undefined || realpathOr(p) !== me;
+  };
+  if (name.includes('/')) {
+    const p = isAbsolute(name) ? name : resolve(name);
+    if (!usable(p)) throw new Error(`real runtime ${p} is not an executable other than this wrapper`);
+    return p;
   }
-  throw new Error(`oci-netdevices-runtime: real runtime ${JSON.stringify(name)} not found in PATH`);
+  const dirs = [...(env.PATH ?? '').split(delimiter), '/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'];
+  for (const d of dirs) {
+    if (d === '' || !isAbsolute(d)) continue;
+    const p = join(d, name);
+    if (usable(p)) return p;
+  }
+  throw new Error(`real runtime ${JSON.stringify(name)} not found in PATH (set OCI_NETDEVICES_RUNTIME or ${RUNTIME_CONFIG})`);
 }

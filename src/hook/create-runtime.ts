@@ -14,7 +14,7 @@ import { type FaultInjection, Transaction } from '../apply/transaction.js';
 import { extractDevices } from '../config/extract.js';
 import type { DeviceSpec } from '../config/model.js';
 import { DeviceBusyError, InterruptedError, NetDevError, PolicyError, StepError, ValidationError, formatIssue } from '../errors.js';
-import { type Observed, failedStatus, failureReason, readyStatus } from '../status/device-status.js';
+import { type Observed, buildStatus } from '../status/device-status.js';
 import { writeStatus } from '../status/status-store.js';
 import { linkList } from '../netlink/link.js';
 import { addrList } from '../netlink/addr.js';
@@ -58,26 +58,20 @@ export async function createRuntime(state: OciState, opts: CreateRuntimeOptions)
   const { log, stateDir } = opts;
   try {
     const result = await moveAndConfigure(state, specs, opts);
-    writeReadyStatus(stateDir, state.id, specs, result.observed);
+    reportStatus(stateDir, state.id, specs, result.observed);
     return { records: result.records, specs };
   } catch (e) {
-    writeFailedStatus(stateDir, state.id, specs, e);
+    reportStatus(stateDir, state.id, specs, new Map(), e);
     throw e;
   }
 }
 
-function writeReadyStatus(dir: StateDir, id: string, specs: readonly DeviceSpec[], observed: ReadonlyMap<string, Observed>): void {
-  writeStatus(dir, { containerId: id, devices: specs.map((s) => readyStatus(s, observed.get(s.hostName) ?? { interfaceName: s.containerName, ips: [] })) });
-}
-
-function writeFailedStatus(dir: StateDir, id: string, specs: readonly DeviceSpec[], e: unknown): void {
-  const kind = e instanceof ValidationError ? 'validation' : e instanceof PolicyError ? 'policy' : e instanceof DeviceBusyError ? 'busy' : e instanceof StepError ? 'kernel' : 'other';
-  const step = e instanceof StepError ? e.step : undefined;
-  const message = e instanceof NetDevError ? e.oneLine() : e instanceof Error ? e.message : String(e);
+/** The status is a report: failing to write it must not hide the outcome. */
+function reportStatus(dir: StateDir, id: string, specs: readonly DeviceSpec[], observed: ReadonlyMap<string, Observed>, error?: unknown): void {
   try {
-    writeStatus(dir, { containerId: id, devices: specs.map((s) => failedStatus(s.hostName, failureReason(step, kind), message)) });
+    writeStatus(dir, id, buildStatus(specs, observed, error));
   } catch {
-    // The status is a report; failing to write it must not hide the real error.
+    /* nothing to add */
   }
 }
 

@@ -1,10 +1,19 @@
 /**
  * What each container really got, in the shape of a ResourceClaim's
- * status.devices[] entries (KEP-4817 AllocatedDeviceStatus, as DraNet reports):
- * driver, pool, device, conditions (Ready / NetworkReady) and networkData.
+ * `status.devices[]` entries (Kubernetes AllocatedDeviceStatus, KEP-4817):
+ * `driver`, `pool`, `device`, `conditions` (metav1.Condition: type, status,
+ * reason, message, lastTransitionTime) and `networkData` (interfaceName,
+ * ips, hardwareAddress), as DraNet reports them.
+ *
+ * Conditions per device:
+ * - `Ready`: the device is in the container under its name (reason
+ *   `NetworkDeviceReady`), or why not.
+ * - `NetworkReady`: every requested address is on it, read back from the
+ *   kernel, and its routes were applied (reason `NetworkReady`), or why not.
  */
 import { hostname } from 'node:os';
 import type { DeviceSpec } from '../config/model.js';
+import { type Failure, classifyFailure } from './failure.js';
 
 export const DRIVER = 'oci-netdevices.io';
 
@@ -13,15 +22,18 @@ export interface Condition {
   status: 'True' | 'False';
   reason: string;
   message: string;
+  /** RFC 3339, seconds precision, UTC. */
   lastTransitionTime: string;
 }
 
 export interface NetworkData {
   interfaceName: string;
-  hardwareAddress?: string;
+  /** CIDR strings, as the kernel reports them (global scope only). */
   ips: string[];
+  hardwareAddress?: string;
 }
 
+/** One ResourceClaim `status.devices[]` entry. */
 export interface DeviceStatus {
   driver: string;
   pool: string;
@@ -30,52 +42,58 @@ export interface DeviceStatus {
   networkData?: NetworkData;
 }
 
+/** What `status` prints for a container: its id and its `devices` entries. */
 export interface ContainerStatus {
   containerId: string;
   devices: DeviceStatus[];
 }
 
-/** Read back from the kernel once configured. */
+/** Read back from the kernel (inside the container) once configured, by host name. */
 export interface Observed {
   interfaceName: string;
   hardwareAddress?: string;
   ips: string[];
 }
 
-const now = (): string => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+export const rfc3339 = (d: Date = new Date()): string => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 
-export function readyStatus(spec: DeviceSpec, seen: Observed, at = now()): DeviceStatus {
-  const wantedAddrs = spec.addresses.length;
+function cond(type: Condition['type'], ok: boolean, reason: string, message: string, at: string): Condition {
+  return { type, status: ok ? 'True' : 'False', reason, message, lastTransitionTime: at };
+}
+
+function entry(device: string, conditions: Condition[], networkData?: NetworkData): DeviceStatus {
+  return { driver: DRIVER, pool: hostname(), device, conditions, ...(networkData !== undefined ? { networkData } : {}) };
+}
+
+function succeeded(spec: DeviceSpec, seen: Observed | undefined, at: string): DeviceStatus {
+  if (seen === undefined) {
+    const why = `not found in the container after configuration (expected ${spec.containerName})`;
+    return entry(spec.hostName, [cond('Ready', false, 'DeviceNotFound', why, at), cond('NetworkReady', false, 'DeviceNotFound', why, at)]);
+  }
+  const wanted = spec.addresses.map((a) => `${a.text}/${a.prefixLength}`);
+  const missing = wanted.filter((w) => !seen.ips.includes(w));
   const routes = spec.routes.length;
-  return {
-    driver: DRIVER,
-    pool: hostname(),
-    device: spec.hostName,
-    conditions: [
-      { type: 'Ready', status: 'True', reason: 'NetworkDeviceReady', message: `moved into the container as ${seen.interfaceName}`, lastTransitionTime: at },
-      { type: 'NetworkReady', status: 'True', reason: 'NetworkReady', message: `${wantedAddrs} address(es) and ${routes} route(s) applied`, lastTransitionTime: at },
-    ],
-    networkData: { interfaceName: seen.interfaceName, ...(seen.hardwareAddress !== undefined ? { hardwareAddress: seen.hardwareAddress } : {}), ips: seen.ips },
-  };
+  const network = missing.length === 0
+    ? cond('NetworkReady', true, 'NetworkReady', `${wanted.length} address(es) and ${routes} route(s) applied`, at)
+    : cond('NetworkReady', false, 'AddressesMissing', `not on ${seen.interfaceName} after configuration: ${missing.join(', ')}`, at);
+  const networkData: NetworkData = { interfaceName: seen.interfaceName, ips: seen.ips, ...(seen.hardwareAddress !== undefined ? { hardwareAddress: seen.hardwareAddress } : {}) };
+  return entry(spec.hostName, [cond('Ready', true, 'NetworkDeviceReady', `in the container as ${seen.interfaceName}`, at), network], networkData);
 }
 
-/** Which step family failed, as a condition reason. */
-export function failureReason(step: string | undefined, kind: 'validation' | 'policy' | 'busy' | 'kernel' | 'other'): string {
-  if (kind === 'validation') return 'ValidationFailed';
-  if (kind === 'policy') return 'PolicyRefused';
-  if (kind === 'busy') return 'DeviceBusy';
-  if (step !== undefined && step.startsWith('move')) return 'MoveFailed';
-  return kind === 'kernel' ? 'ConfigurationFailed' : 'Failed';
+function failed(spec: DeviceSpec, f: Failure, at: string): DeviceStatus {
+  // The device that failed carries the error line; the others were rolled back because of it.
+  const mine = f.device === undefined || f.device === spec.hostName;
+  const reason = mine ? f.reason : 'RolledBack';
+  const message = mine ? f.message : `not configured: device ${JSON.stringify(f.device)} failed (${f.reason}), every change was undone`;
+  return entry(spec.hostName, [cond('Ready', false, reason, message, at), cond('NetworkReady', false, reason, mine ? 'not configured: every change was undone' : message, at)]);
 }
 
-export function failedStatus(hostName: string, reason: string, message: string, at = now()): DeviceStatus {
-  return {
-    driver: DRIVER,
-    pool: hostname(),
-    device: hostName,
-    conditions: [
-      { type: 'Ready', status: 'False', reason, message, lastTransitionTime: at },
-      { type: 'NetworkReady', status: 'False', reason, message: 'not configured: every change was undone', lastTransitionTime: at },
-    ],
-  };
+/**
+ * The `status.devices` entries of a container: after success from what the
+ * kernel reports (`readBack`, by host name), after a failure from the error.
+ */
+export function buildStatus(specs: readonly DeviceSpec[], readBack: ReadonlyMap<string, Observed>, error?: unknown, at: string = rfc3339()): DeviceStatus[] {
+  if (error === undefined) return specs.map((s) => succeeded(s, readBack.get(s.hostName), at));
+  const f = classifyFailure(error);
+  return specs.map((s) => failed(s, f, at));
 }

@@ -1,34 +1,55 @@
-/** Status files: <state-dir>/status/<id>.json, written atomically, removed at teardown. */
+/**
+ * Status files: `<state-dir>/status/<id>.json` (0600 in a 0700 dir), written
+ * atomically by createRuntime, removed at teardown.
+ *
+ * Not under `containers/<id>/`: that directory holds the teardown records
+ * whose presence drives recovery, and a failed createRuntime must leave none
+ * of it behind, while its status (saying why) must stay readable.
+ */
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { readFileNoFollow, removeIfPresent, writeFileAtomic } from '../state/atomic-file.js';
-import { ensureDir, type StateDir } from '../state/state-dir.js';
-import type { ContainerStatus } from './device-status.js';
+import { ensureDir, assertContainerId, isContainerId, type StateDir } from '../state/state-dir.js';
+import type { ContainerStatus, DeviceStatus } from './device-status.js';
 
-function dirOf(state: StateDir): string {
-  ensureDir(state.root);
-  return ensureDir(join(state.root, 'status'));
+function dirOf(state: StateDir, create: boolean): string {
+  const dir = join(state.root, 'status');
+  if (create) {
+    ensureDir(state.root);
+    ensureDir(dir);
+  }
+  return dir;
 }
 
-function fileOf(state: StateDir, id: string): string {
-  state.containerDir(id, false); // validates the id
-  return join(dirOf(state), `${id}.json`);
+function fileOf(state: StateDir, id: string, create: boolean): string {
+  return join(dirOf(state, create), `${assertContainerId(id)}.json`);
 }
 
-export function writeStatus(state: StateDir, s: ContainerStatus): void {
-  writeFileAtomic(fileOf(state, s.containerId), `${JSON.stringify(s, null, 2)}\n`);
+export function writeStatus(state: StateDir, id: string, devices: readonly DeviceStatus[]): void {
+  const doc: ContainerStatus = { containerId: id, devices: [...devices] };
+  writeFileAtomic(fileOf(state, id, true), `${JSON.stringify(doc, null, 2)}\n`);
 }
 
+/** One container's status, or every container's (sorted by id); missing ones are left out. */
 export function readStatus(state: StateDir, id?: string): ContainerStatus[] {
-  const ids = id !== undefined ? [id] : readdirSync(dirOf(state)).filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -5));
+  let ids: string[];
+  if (id !== undefined) ids = [id];
+  else {
+    try {
+      ids = readdirSync(dirOf(state, false)).filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -5)).filter(isContainerId).sort();
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw e;
+    }
+  }
   const out: ContainerStatus[] = [];
   for (const i of ids) {
-    const text = readFileNoFollow(fileOf(state, i));
+    const text = readFileNoFollow(fileOf(state, i, false));
     if (text !== undefined) out.push(JSON.parse(text) as ContainerStatus);
   }
   return out;
 }
 
 export function removeStatus(state: StateDir, id: string): void {
-  removeIfPresent(fileOf(state, id));
+  removeIfPresent(fileOf(state, id, false));
 }

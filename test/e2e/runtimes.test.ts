@@ -19,6 +19,7 @@ import {
   type VethPair,
   addrStrings,
   cleanupAfter,
+  concerning,
   createVethPair,
   hostSnapshot,
   linkExists,
@@ -28,7 +29,7 @@ import {
   waitFor,
   waitForLinkGone,
 } from '../support/netns.js';
-import { RUNTIMES, listContainers, runContainer } from '../support/runtimes.js';
+import { RUNTIMES, type Runtime, listContainers, runContainer } from '../support/runtimes.js';
 
 type Shape = 'array' | 'map';
 type Teardown = 'restore' | 'kernel';
@@ -52,11 +53,17 @@ function devices(shape: Shape, v: VethPair): NetDevices {
     : { [v.name]: { name: 'eth1' } };
 }
 
-async function assertNothingLeft(before: HostSnapshot, runtime: string, id: string): Promise<void> {
+/**
+ * Nothing of this test's is left on the host: no link named like its devices (or the
+ * container-side names), no netns or nsfs pin mentioning its state dir or container id,
+ * and the runtime forgot the container. Scoped, because other tests may share the host.
+ */
+async function assertNothingLeft(before: HostSnapshot, runtime: Runtime, id: string, names: string[], sd: string): Promise<void> {
+  const mine = concerning([...names, 'eth1', 'eth2'], [sd, id]);
   // A dying netns takes its veths with it asynchronously: give the kernel a moment.
-  await waitFor('host links back to the snapshot', () => snapshotDiff(before, hostSnapshot()).links.length === 0, { timeoutMs: 10_000 }).catch(() => undefined);
-  assert.deepEqual(snapshotDiff(before, hostSnapshot()), { links: [], netns: [], nsfsMounts: [] }, 'nothing new on the host');
-  assert.ok(!listContainers(runtime === 'crun' ? 'crun' : 'runc').includes(id), `${runtime} list still has ${id}`);
+  await waitFor('host links back to the snapshot', () => snapshotDiff(before, hostSnapshot(), mine).links.length === 0, { timeoutMs: 10_000 }).catch(() => undefined);
+  assert.deepEqual(snapshotDiff(before, hostSnapshot(), mine), { links: [], netns: [], nsfsMounts: [] }, 'nothing new on the host');
+  assert.ok(!listContainers(runtime).includes(id), `${runtime} list still has ${id}`);
 }
 
 for (const runtime of RUNTIMES) {
@@ -107,7 +114,7 @@ for (const runtime of RUNTIMES) {
             await waitForLinkGone(v.peer, { timeoutMs: 10_000 });
             assert.ok(!linkExists(v.name));
           }
-          await assertNothingLeft(before, runtime, r.id);
+          await assertNothingLeft(before, runtime, r.id, [v.name, v.peer], sd);
           assert.deepEqual(stateFor(sd, r.id, v.name), [], 'no journal, pin or claim left');
         });
       }
@@ -157,7 +164,7 @@ for (const runtime of RUNTIMES) {
       assert.equal(after.address, hostBefore.address);
       assert.deepEqual(after.flags, hostBefore.flags);
       assert.deepEqual(addrStrings(v.name, undefined, 4), []);
-      await assertNothingLeft(before, runtime, r.id);
+      await assertNothingLeft(before, runtime, r.id, [v.name, v.peer, missing], sd);
       assert.deepEqual(stateFor(sd, r.id, v.name, missing), [], 'no journal, pin or claim left');
     });
   });

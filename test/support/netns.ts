@@ -479,10 +479,20 @@ export function hostSnapshot(): HostSnapshot {
   return { links: linkNames, netns: netnsNames, nsfsMounts: mounts };
 }
 
-/** Things present in `after` that were not in `before` (empty arrays: nothing leaked). */
-export function snapshotDiff(before: HostSnapshot, after: HostSnapshot): HostSnapshot {
-  const extra = (a: string[], b: string[]): string[] => b.filter((x) => !a.includes(x));
+/**
+ * Things present in `after` that were not in `before` (empty arrays: nothing leaked).
+ * Other tests may run on the same host at the same time: pass `mine` to keep only what
+ * concerns this test (e.g. its device names, its state dir, its container id).
+ */
+export function snapshotDiff(before: HostSnapshot, after: HostSnapshot, mine?: (nameOrPath: string) => boolean): HostSnapshot {
+  const keep = mine ?? ((): boolean => true);
+  const extra = (a: string[], b: string[]): string[] => b.filter((x) => !a.includes(x) && keep(x));
   return { links: extra(before.links, after.links), netns: extra(before.netns, after.netns), nsfsMounts: extra(before.nsfsMounts, after.nsfsMounts) };
+}
+
+/** A `mine` filter for snapshotDiff: exact names, plus paths/names containing any of `parts`. */
+export function concerning(names: readonly string[], parts: readonly string[] = []): (x: string) => boolean {
+  return (x) => names.includes(x) || parts.some((p) => p !== '' && x.includes(p));
 }
 
 /** The netns a pid lives in, as the `net:[inode]` link text. */

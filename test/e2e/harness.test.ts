@@ -4,10 +4,12 @@
  * If these fail, no other integration or e2e result can be trusted.
  */
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { createBundle, parseIpOutput } from '../support/bundle.js';
-import { minimalConfig, runHookSync, startFakeContainer } from '../support/hookproc.js';
+import { minimalConfig, runHook, runHookSync, startFakeContainer } from '../support/hookproc.js';
 import {
   Cleanup,
   addrStrings,
@@ -138,6 +140,23 @@ describe('netns, veth, ifb', () => {
     ctr.destroy();
     assert.ok(!netnsNames().includes(ctr.netns.name));
   });
+
+  for (const form of ['runc', 'crun'] as const) {
+    test(`runHook with ${form}'s state shape: a veth end into a fake container and home at poststop`, async (t) => {
+      const c = cleanupAfter(t);
+      const v = createVethPair({ cleanup: c });
+      const sd = mkdtempSync(join(tmpdir(), 'ond-h-state-'));
+      c.add('state dir', () => rmSync(sd, { recursive: true, force: true }));
+      const ctr = await startFakeContainer({ cleanup: c, config: minimalConfig({ [v.name]: { name: 'eth1' } }) });
+      const r = await runHook('createRuntime', ctr.state(form), { stateDir: sd, cwd: ctr.bundle });
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stdout, '');
+      assert.ok(linkExists('eth1', ctr.netns) && !linkExists(v.name), 'moved and renamed');
+      const p = await runHook('poststop', ctr.poststop(form), { stateDir: sd });
+      assert.equal(p.code, 0, p.stderr);
+      assert.ok(linkExists(v.name) && !linkExists('eth1', ctr.netns), 'home under its own name');
+    });
+  }
 
   test('runHookSync reaches the hook binary (state on stdin, one-line stderr on bad input)', () => {
     const r = runHookSync('createRuntime', '{not json');

@@ -5,7 +5,8 @@
  * output; then the host side after the container is gone, in both teardown
  * modes (poststop restore, and `--teardown kernel`: the device is left to
  * die with the container netns). A bad
- * config must fail the start with our one line and leave the host unchanged.
+ * config must fail the start with our one line and leave the host unchanged,
+ * and so must a kernel step that fails after the device was moved.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
@@ -20,6 +21,8 @@ import {
   addrStrings,
   cleanupAfter,
   concerning,
+  exec,
+  createIfb,
   createVethPair,
   hostSnapshot,
   linkExists,
@@ -119,6 +122,50 @@ for (const runtime of RUNTIMES) {
         });
       }
     }
+
+    test('a kernel step fails after the move (ifb rejects a MAC): the start fails, the device is back as it was', async (t) => {
+      const c = cleanupAfter(t);
+      const ifb = createIfb({ cleanup: c });
+      const hostBefore = linkInfo(ifb.name)!;
+      const before = hostSnapshot();
+      const sd = stateDir(c);
+      const b = createBundle({
+        cleanup: c,
+        script: 'echo CONTAINER RAN',
+        netDevices: { [ifb.name]: { name: 'eth1', networkConfig: { interface: { mtu: 1400, hardwareAddr: '02:00:00:00:00:42' } } } },
+        hook: { stateDir: sd },
+      });
+      const r = await runContainer(runtime, b, randomName('ond-undo-', 30), { cleanup: c });
+      assert.notEqual(r.code, 0, `${runtime} must fail\n${r.stdout}\n${b.logText()}`);
+      assert.ok(!r.stdout.includes('CONTAINER RAN'));
+      if (runtime === 'runc') assert.match(r.stderr, /stderr: oci-netdevices: [^\n]*\\n"$/m);
+      const after = linkInfo(ifb.name);
+      assert.ok(after, `${ifb.name} back on the host under its own name\n${b.logText()}`);
+      assert.equal(after.mtu, hostBefore.mtu, 'MTU undone');
+      assert.equal(after.address, hostBefore.address);
+      assert.deepEqual(after.flags, hostBefore.flags);
+      await assertNothingLeft(before, runtime, r.id, [ifb.name], sd);
+      assert.deepEqual(stateFor(sd, r.id, ifb.name), [], 'no journal, pin or claim left');
+    });
+
+    // Known hook-side issue (reported): with --teardown kernel and no poststop hook, the claim on the
+    // host device name outlives the container, so a later device of the same name is refused (exit 5).
+    test('teardown kernel without a poststop hook: a same-named device can be given to the next container', { todo: 'stale claim after the claimer is gone (hook side)' }, async (t) => {
+      const c = cleanupAfter(t);
+      const sd = stateDir(c);
+      const name = randomName('tre');
+      const peer = randomName('trp');
+      for (let round = 1; round <= 2; round++) {
+        exec(['ip', 'link', 'add', name, 'type', 'veth', 'peer', 'name', peer]);
+        c.add(`veth ${name}`, () => {
+          if (linkExists(peer)) exec(['ip', 'link', 'del', peer]);
+        });
+        const b = createBundle({ cleanup: c, netDevices: { [name]: { name: 'eth1' } }, hook: { stateDir: sd, stages: ['createRuntime'], extraArgs: ['--teardown', 'kernel'] } });
+        const r = await runContainer(runtime, b, randomName('ond-k-', 30), { cleanup: c });
+        assert.equal(r.code, 0, `round ${round}: ${r.stderr}\n${b.logText()}`);
+        await waitForLinkGone(peer, { timeoutMs: 10_000 });
+      }
+    });
 
     test('bad config (missing host device): the start fails with our one-line reason; host unchanged', async (t) => {
       const c = cleanupAfter(t);

@@ -171,7 +171,7 @@ for (const tier of tiers) {
   for (const f of empty) console.error(`tier ${tier}: WARNING: ${f} declares no tests`);
   if (s.tests !== undefined) s.tests -= empty.length;
   if (s.pass !== undefined) s.pass -= empty.length;
-  const counts = s.tests === undefined ? 'no summary' : `${s.tests} tests, ${s.pass ?? 0} pass, ${s.fail ?? 0} fail, ${s.cancelled ?? 0} cancelled, ${s.skipped ?? 0} skipped`;
+  const counts = s.tests === undefined ? 'no summary' : `${s.tests} tests, ${s.pass ?? 0} pass, ${s.fail ?? 0} fail, ${s.cancelled ?? 0} cancelled, ${s.skipped ?? 0} skipped${(s.todo ?? 0) > 0 ? `, ${s.todo} todo` : ''}`;
   let why;
   if (r.error !== undefined) why = `could not start node: ${r.error.message}`;
   else if (r.timedOut) why = 'time limit reached';

@@ -1,81 +1,88 @@
 /**
- * Resolving a device's requested ethtool features and private flags against
- * what the device really has, before anything changes. Alias semantics follow
- * the ethtool CLI: an alias means every changeable kernel bit behind it; bits
- * that are [fixed] are left alone, and asking to change an alias or name whose
- * bits are all fixed is an error.
+ * A device's requested ethtool settings resolved against what the device
+ * really has, before anything changes (rules in netlink/ethtool-plan.ts), as
+ * config issues naming the JSON path and the device, plus what each changed
+ * bit was before (for undo and teardown).
  */
 import type { DeviceSpec } from '../config/model.js';
 import type { ValidationIssue } from '../errors.js';
-import type { BitValues } from '../netlink/ethtool-bitset.js';
-import type { FeatureState } from '../netlink/ethtool.js';
-import { aliasesFor, expandAlias } from '../netlink/feature-aliases.js';
+import type { EthtoolFeatures } from '../netlink/ethtool-ops.js';
+import { EthtoolConfigError, planFeatures, planPrivFlags, verifyFeatures } from '../netlink/ethtool-plan.js';
 
 export interface EthtoolPlan {
-  /** Kernel feature bits to set, and the wanted state each had before (for undo and teardown). */
+  /** Kernel feature bits to set, and the wanted state each had before. */
   features: Record<string, boolean>;
   featuresBefore: Record<string, boolean>;
+  /** Every changeable bit the request names, sent or already as wanted: checked after the change. */
+  featuresExpected: Record<string, boolean>;
   privateFlags: Record<string, boolean>;
   privateFlagsBefore: Record<string, boolean>;
 }
 
-const field = (spec: DeviceSpec, kind: 'features' | 'privateFlags', name: string): string =>
-  `${spec.path}.networkConfig.ethtool.${kind}[${JSON.stringify(name)}]`;
-
-export function planEthtool(spec: DeviceSpec, features: FeatureState | undefined, privFlags: BitValues | Error | undefined): { plan: EthtoolPlan; issues: ValidationIssue[] } {
+export function planEthtool(
+  spec: DeviceSpec,
+  features: EthtoolFeatures | undefined,
+  privFlags: ReadonlyMap<string, boolean> | Error | undefined,
+): { plan: EthtoolPlan; issues: ValidationIssue[] } {
   const issues: ValidationIssue[] = [];
-  const plan: EthtoolPlan = { features: {}, featuresBefore: {}, privateFlags: {}, privateFlagsBefore: {} };
-  const issue = (kind: 'features' | 'privateFlags', name: string, message: string): void => {
-    issues.push({ path: field(spec, kind, name), device: spec.hostName, message });
+  const plan: EthtoolPlan = { features: {}, featuresBefore: {}, featuresExpected: {}, privateFlags: {}, privateFlagsBefore: {} };
+  const prefix = `${spec.path}.networkConfig.ethtool`;
+  const dev = 'the device'; // the issue names the device already
+  const collect = <T>(run: () => T): T | undefined => {
+    try {
+      return run();
+    } catch (e) {
+      if (!(e instanceof EthtoolConfigError)) throw e;
+      issues.push({ path: e.field, device: spec.hostName, message: e.reason });
+      return undefined;
+    }
   };
 
-  for (const [name, want] of Object.entries(spec.ethtool.features)) {
+  const requested = spec.ethtool.features;
+  if (Object.keys(requested).length > 0) {
     if (features === undefined) {
-      issue('features', name, 'the device does not report ethtool features');
-      continue;
-    }
-    const known = features.names.filter((n) => n !== '');
-    const bits = known.includes(name) ? [name] : expandAlias(name, known);
-    if (bits === undefined || bits.length === 0) {
-      issue('features', name, `unknown feature ${JSON.stringify(name)}; this device has: ${[...known, ...aliasesFor(known)].join(', ')}`);
-      continue;
-    }
-    const changeable = bits.filter((b) => features.hw.get(b) === true);
-    const differs = bits.filter((b) => (features.active.get(b) ?? false) !== want);
-    if (changeable.length === 0) {
-      if (differs.length > 0) issue('features', name, `feature ${JSON.stringify(name)} is fixed ${want ? 'off' : 'on'} on this device and cannot be turned ${want ? 'on' : 'off'}`);
-      continue;
-    }
-    for (const b of changeable) {
-      const before = features.wanted.get(b) ?? features.active.get(b) ?? false;
-      if (before === want && features.active.get(b) === want) continue;
-      plan.features[b] = want;
-      plan.featuresBefore[b] = before;
+      for (const name of Object.keys(requested)) issues.push({ path: `${prefix}.features[${JSON.stringify(name)}]`, device: spec.hostName, message: 'the device does not report ethtool features' });
+    } else {
+      // One name at a time first, so every bad name is reported, then all together for conflicts.
+      for (const [name, want] of Object.entries(requested)) collect(() => planFeatures({ [name]: want }, features, dev, `${prefix}.features`));
+      const planned = issues.length === 0 ? collect(() => planFeatures(requested, features, dev, `${prefix}.features`)) : undefined;
+      for (const [bit, want] of Object.entries(planned?.features ?? {})) {
+        plan.featuresExpected[bit] = want;
+        const before = features.wanted.get(bit) ?? features.active.get(bit) ?? false;
+        if (before === want && features.active.get(bit) === want) continue;
+        plan.features[bit] = want;
+        plan.featuresBefore[bit] = before;
+      }
     }
   }
 
-  const flags = Object.entries(spec.ethtool.privateFlags);
-  if (flags.length > 0) {
-    if (privFlags === undefined || privFlags instanceof Error || privFlags.size === 0) {
-      const why = privFlags instanceof Error ? ` (${privFlags.message})` : '';
-      for (const [name] of flags) issue('privateFlags', name, `the device has no private flags${why}`);
-    } else {
-      for (const [name, want] of flags) {
-        const cur = privFlags.get(name);
-        if (cur === undefined) issue('privateFlags', name, `unknown private flag ${JSON.stringify(name)}; this device has: ${[...privFlags.keys()].join(', ')}`);
-        else if (cur !== want) {
-          plan.privateFlags[name] = want;
-          plan.privateFlagsBefore[name] = cur;
+  const flags = spec.ethtool.privateFlags;
+  if (Object.keys(flags).length > 0) {
+    const current = privFlags instanceof Error ? undefined : privFlags;
+    const why = privFlags instanceof Error ? ` (${privFlags.message})` : '';
+    for (const [name, want] of Object.entries(flags)) {
+      const ok = collect(() => {
+        try {
+          return planPrivFlags({ [name]: want }, current, dev, `${prefix}.privateFlags`);
+        } catch (e) {
+          throw e instanceof EthtoolConfigError && current === undefined ? new EthtoolConfigError(e.field, e.reason + why) : e;
         }
+      });
+      if (ok === undefined || current === undefined) continue;
+      const cur = current.get(name);
+      if (cur !== undefined && cur !== want) {
+        plan.privateFlags[name] = want;
+        plan.privateFlagsBefore[name] = cur;
       }
     }
   }
   return { plan, issues };
 }
 
-/** Wanted features the device did not activate after the change. */
-export function notActivated(plan: EthtoolPlan, after: FeatureState): string[] {
-  return Object.entries(plan.features)
-    .filter(([b, want]) => (after.active.get(b) ?? false) !== want)
-    .map(([b, want]) => `${b} ${want ? 'on' : 'off'}`);
+/**
+ * Requested features the device does not have active after the change, as
+ * `name on|off` (a change can drop another bit: TSO goes with scatter-gather).
+ */
+export function notActivated(plan: EthtoolPlan, after: Pick<EthtoolFeatures, 'active'>): string[] {
+  return verifyFeatures(plan.featuresExpected, after).map((b) => `${b} ${plan.featuresExpected[b] ? 'on' : 'off'}`);
 }

@@ -1,37 +1,26 @@
-/** ethtool over one generic netlink socket: family lookup once, then typed reads and writes. */
-import { ETHTOOL } from '../netlink/constants.js';
-import type { BitValues } from '../netlink/ethtool-bitset.js';
-import { type FeatureState, ethtoolFeaturesGet, ethtoolFeaturesSet, ethtoolPrivFlagsGet, ethtoolPrivFlagsSet, ethtoolStrings } from '../netlink/ethtool.js';
-import { genlFamily } from '../netlink/genetlink.js';
+/** ethtool over one generic netlink socket: the family id resolved once, then typed reads and writes. */
+import { type EthtoolFeatures, ethtoolFeaturesGet, ethtoolFeaturesSet, ethtoolPrivFlagsGet, ethtoolPrivFlagsSet } from '../netlink/ethtool-ops.js';
+import { genlFamilies } from '../netlink/genl.js';
 import type { NetlinkSocket } from '../netlink/socket.js';
 
 export class EthtoolSession {
-  private familyId: number | undefined;
-  private featureNames: string[] | undefined;
-
   constructor(readonly sock: NetlinkSocket) {}
 
   private family(): number {
-    this.familyId ??= this.sock.run(genlFamily('ethtool')).id;
-    return this.familyId;
+    return genlFamilies.ethtool(this.sock);
   }
 
-  /** Feature names are the kernel's global table (netdev_features_strings): read once. */
-  private names(ifindex: number): string[] {
-    this.featureNames ??= this.sock.run(ethtoolStrings(this.family(), ifindex, ETHTOOL.ETH_SS_FEATURES));
-    return this.featureNames;
+  features(ifindex: number): EthtoolFeatures {
+    return this.sock.run(ethtoolFeaturesGet(this.family(), ifindex));
   }
 
-  features(ifindex: number): FeatureState {
-    return this.sock.run(ethtoolFeaturesGet(this.family(), ifindex, this.names(ifindex)));
-  }
-
+  /** Only the named kernel bits change; the outcome is read back separately (features()). */
   setFeatures(ifindex: number, changes: Record<string, boolean>): void {
-    this.sock.run(ethtoolFeaturesSet(this.family(), ifindex, changes));
+    this.sock.run(ethtoolFeaturesSet(this.family(), ifindex, changes, { omitReply: true }));
   }
 
   /** The device's private flags, or the kernel's refusal (most virtual devices have none: EOPNOTSUPP). */
-  privateFlags(ifindex: number): BitValues | Error {
+  privateFlags(ifindex: number): Map<string, boolean> | Error {
     try {
       return this.sock.run(ethtoolPrivFlagsGet(this.family(), ifindex));
     } catch (e) {

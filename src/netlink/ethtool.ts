@@ -148,6 +148,3 @@ export function encodeCompactBitset(type: number, size: number, value: ReadonlyS
   if (mask !== undefined) children.push(attr.bytes(ETHTOOL.ETHTOOL_A_BITSET_MASK, bitmap(size, (i) => mask.has(i))));
   return attr.nest(type, children);
 }
-
-// The first ethtool operations lived here; src/apply/ethtool-session.ts still imports them.
-export { type FeatureState, ethtoolFeaturesGet, ethtoolFeaturesSet, ethtoolPrivFlagsGet, ethtoolPrivFlagsSet, ethtoolStrings } from './ethtool-legacy.js';

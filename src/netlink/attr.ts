@@ -7,7 +7,8 @@ import { NL } from './constants.js';
 const LE = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 const ATTR_HDR = 4;
 
-export const align4 = (n: number): number => (n + 3) & ~3;
+/** Rounds up to a multiple of 4 (NLMSG_ALIGN/NLA_ALIGN); exact for any length up to 2^53, not just 2^31. */
+export const align4 = (n: number): number => n + ((4 - (n % 4)) % 4);
 
 /** An attribute ready to encode: raw payload bytes or nested children. */
 export type Attr = { type: number; data: Uint8Array } | { type: number; nested: Attr[] };
@@ -78,6 +79,9 @@ export class AttrSet {
   readonly all: Array<{ type: number; data: Uint8Array }> = [];
 
   constructor(buf: Uint8Array, offset = 0, end = buf.length) {
+    if (!Number.isInteger(offset) || !Number.isInteger(end) || offset < 0 || end > buf.length || offset > end) {
+      throw new NetlinkDecodeError(`attributes at ${offset}..${end} lie outside a ${buf.length}-byte message`);
+    }
     const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
     let off = offset;
     while (off + ATTR_HDR <= end) {

@@ -87,7 +87,8 @@ export interface NetlinkAck {
 export function decodeAck(m: IncomingMessage): NetlinkAck {
   if (m.payload.length < 4) throw new NetlinkDecodeError('short NLMSG_ERROR');
   const view = new DataView(m.payload.buffer, m.payload.byteOffset, m.payload.byteLength);
-  const errno = -view.getInt32(0, LE);
+  // 0 - x, not -x: a zero error must be 0, not -0 (assert.deepEqual and Object.is tell them apart).
+  const errno = 0 - view.getInt32(0, LE);
   const ack: NetlinkAck = { errno };
   if ((m.flags & NL.NLM_F_ACK_TLVS) === 0) return ack;
   // nlmsgerr = error + the original header (+ payload unless NLM_F_CAPPED); TLVs follow.
@@ -95,10 +96,27 @@ export function decodeAck(m: IncomingMessage): NetlinkAck {
   let tlvStart = 4 + NLMSG_HDRLEN;
   if ((m.flags & NL.NLM_F_CAPPED) === 0) {
     const origLen = view.getUint32(4, LE);
+    // An echoed length that does not fit this message means there is nothing past it to read.
+    if (origLen < NLMSG_HDRLEN || 4 + origLen > m.payload.length) return ack;
     tlvStart = 4 + align4(origLen);
   }
   if (tlvStart > m.payload.length) return ack;
-  const tlvs = new AttrSet(m.payload, tlvStart);
+  return { ...ack, ...extAck(new AttrSet(m.payload, tlvStart)) };
+}
+
+/**
+ * NLMSG_DONE ends a dump; its payload is the dump's error (int), followed by
+ * extended-ack TLVs when NLM_F_ACK_TLVS is set.
+ */
+export function decodeDone(m: IncomingMessage): NetlinkAck {
+  if (m.payload.length < 4) return { errno: 0 };
+  const errno = 0 - new DataView(m.payload.buffer, m.payload.byteOffset, 4).getInt32(0, LE);
+  if ((m.flags & NL.NLM_F_ACK_TLVS) === 0 || m.payload.length <= 4) return { errno };
+  return { errno, ...extAck(new AttrSet(m.payload, 4)) };
+}
+
+function extAck(tlvs: AttrSet): Omit<NetlinkAck, 'errno'> {
+  const ack: Omit<NetlinkAck, 'errno'> = {};
   const msg = tlvs.str(NL.NLMSGERR_ATTR_MSG);
   if (msg !== undefined && msg !== '') ack.kernelMessage = msg;
   const offs = tlvs.u32(NL.NLMSGERR_ATTR_OFFS);

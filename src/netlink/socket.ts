@@ -2,9 +2,9 @@
  * A netlink socket that runs requests: one at a time or many in a single
  * send (a batch), matching the kernel's answers to requests by sequence number.
  */
-import { hostLittleEndian } from './attr.js';
+import { align4 } from './attr.js';
 import { NL } from './constants.js';
-import { type IncomingMessage, type OutgoingMessage, NetlinkError, decodeAck, decodeMessages, encodeBatch } from './message.js';
+import { type IncomingMessage, type OutgoingMessage, NetlinkError, decodeAck, decodeDone, decodeMessages, encodeBatch, messageLength } from './message.js';
 
 /** Where bytes go. The native socket in production, a fake kernel in unit tests. */
 export interface Transport {
@@ -26,11 +26,6 @@ export interface Request<T> {
 export type Outcome<T> = { ok: true; value: T } | { ok: false; error: NetlinkError };
 
 const MAX_BATCH_BYTES = 256 * 1024;
-
-function doneError(m: IncomingMessage): number {
-  if (m.payload.length < 4) return 0;
-  return -new DataView(m.payload.buffer, m.payload.byteOffset, 4).getInt32(0, hostLittleEndian);
-}
 
 export class NetlinkSocket {
   private seq: number;
@@ -58,10 +53,13 @@ export class NetlinkSocket {
     const outcomes: Outcome<T>[] = new Array(reqs.length);
     let start = 0;
     while (start < reqs.length) {
+      // Each send stays within MAX_BATCH_BYTES (a single larger message goes alone).
       let end = start;
       let bytes = 0;
-      while (end < reqs.length && (end === start || bytes < MAX_BATCH_BYTES)) {
-        bytes += 64 + reqs[end]!.message.attrs.length * 16;
+      while (end < reqs.length) {
+        const len = align4(messageLength(reqs[end]!.message));
+        if (end > start && bytes + len > MAX_BATCH_BYTES) break;
+        bytes += len;
         end++;
       }
       this.runChunk(reqs.slice(start, end), outcomes, start);
@@ -77,6 +75,8 @@ export class NetlinkSocket {
     const replies: IncomingMessage[][] = reqs.map(() => []);
     let pending = reqs.length;
     const done = new Array<boolean>(reqs.length).fill(false);
+    // A reply we cannot parse must not leave the rest of the chunk's answers unread in the socket.
+    let parseFailure: unknown;
     while (pending > 0) {
       for (const m of decodeMessages(this.transport.recv())) {
         const i = (m.seq - first) >>> 0;
@@ -84,11 +84,13 @@ export class NetlinkSocket {
         const req = reqs[i]!;
         if (m.type === NL.NLMSG_ERROR) {
           const ack = decodeAck(m);
-          outcomes[base + i] = ack.errno === 0 ? this.parse(req, replies[i]!) : { ok: false, error: new NetlinkError(ack.errno, req.describe, ack.kernelMessage) };
+          if (ack.errno !== 0) outcomes[base + i] = { ok: false, error: new NetlinkError(ack.errno, req.describe, ack.kernelMessage) };
+          else parseFailure ??= this.settle(req, replies[i]!, outcomes, base + i);
         } else if (m.type === NL.NLMSG_DONE) {
           // A dump ends with DONE (no separate ack); its payload may carry the dump's error.
-          const err = doneError(m);
-          outcomes[base + i] = err === 0 ? this.parse(req, replies[i]!) : { ok: false, error: new NetlinkError(err, req.describe) };
+          const end = decodeDone(m);
+          if (end.errno !== 0) outcomes[base + i] = { ok: false, error: new NetlinkError(end.errno, req.describe, end.kernelMessage) };
+          else parseFailure ??= this.settle(req, replies[i]!, outcomes, base + i);
           done[i] = true;
           pending--;
           continue;
@@ -102,10 +104,17 @@ export class NetlinkSocket {
         pending--;
       }
     }
+    if (parseFailure !== undefined) throw parseFailure;
   }
 
-  private parse<T>(req: Request<T>, replies: IncomingMessage[]): Outcome<T> {
-    return { ok: true, value: req.parse(replies) };
+  /** Stores the parsed outcome; returns the parse error instead of throwing it. */
+  private settle<T>(req: Request<T>, replies: IncomingMessage[], outcomes: Outcome<T>[], at: number): unknown {
+    try {
+      outcomes[at] = { ok: true, value: req.parse(replies) };
+      return undefined;
+    } catch (e) {
+      return e;
+    }
   }
 
   private nextSeq(count: number): number {

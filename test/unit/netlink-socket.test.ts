@@ -61,11 +61,17 @@ function ack(req: SentHeader, errno = 0, text?: string): Buffer {
   return msg(2, 0x100 | (text === undefined ? 0 : 0x200), req.seq, p);
 }
 
-/** NLMSG_DONE with its int error. */
-function done(seq: number, errno = 0): Buffer {
-  const p = Buffer.alloc(4);
+/** NLMSG_DONE with its int error, and the extended-ack text when given (NLM_F_ACK_TLVS). */
+function done(seq: number, errno = 0, text?: string): Buffer {
+  const s = text === undefined ? Buffer.alloc(0) : Buffer.from(`${text}\0`);
+  const p = Buffer.alloc(4 + (text === undefined ? 0 : 4 + ((s.length + 3) & ~3)));
   p.writeInt32LE(-errno, 0);
-  return msg(3, 2, seq, p);
+  if (text !== undefined) {
+    p.writeUInt16LE(4 + s.length, 4);
+    p.writeUInt16LE(1, 6); // NLMSGERR_ATTR_MSG
+    s.copy(p, 8);
+  }
+  return msg(3, 2 | (text === undefined ? 0 : 0x200), seq, p);
 }
 
 /** RTM_NEWLINK with an index, IFLA_IFNAME and IFLA_MTU. */
@@ -256,6 +262,22 @@ describe('dumps', () => {
     assert.throws(() => new NetlinkSocket(t).run(linkList()), (e: unknown) => e instanceof NetlinkError && e.code === 'EINTR' && e.errno === -E.EINTR && e.operation === 'list links');
   });
 
+  test('NLMSG_DONE with an error keeps the kernel text', () => {
+    const t = new Scripted((reqs) => [done(reqs[0]!.seq, E.EOPNOTSUPP, 'dump not supported here')]);
+    assert.throws(() => new NetlinkSocket(t).run(linkList()), (e: unknown) => e instanceof NetlinkError && e.errno === -E.EOPNOTSUPP && e.kernelMessage === 'dump not supported here');
+  });
+
+  test('a reply that cannot be parsed fails the call, but every answer of the batch is read first', () => {
+    // The first request's reply is truncated garbage; the others' acks must not stay in the socket.
+    const t = new Scripted((reqs) => [Buffer.concat([msg(16, 0, reqs[0]!.seq, Buffer.from([1, 2, 3])), ack(reqs[0]!), ack(reqs[1]!), ack(reqs[2]!)])]);
+    const sock = new NetlinkSocket(t);
+    assert.throws(() => sock.runBatch<unknown>([linkGet({ name: 'eth0' }), linkSetMtu(2, 1500), linkSetMtu(3, 1500)]));
+    assert.equal(t.recvs, 1);
+    // The socket is still in step: the next request gets its own answer.
+    const t2 = new Scripted((reqs) => [ack(reqs[0]!)]);
+    assert.doesNotThrow(() => new NetlinkSocket(t2).run(linkSetMtu(4, 1500)));
+  });
+
   test('a dump next to plain requests in one batch', () => {
     const t = new Scripted((reqs) => [ack(reqs[0]!), newlink(reqs[1]!.seq, 5, 'x', 1500, 2), ack(reqs[2]!, E.ENODEV), done(reqs[1]!.seq)]);
     const out: Outcome<unknown>[] = new NetlinkSocket(t).runBatch<unknown>([linkSetMtu(1, 1500), linkList(), linkSetMtu(2, 1500)]);
@@ -284,5 +306,19 @@ describe('large batches', () => {
     assert.equal(out.length, n);
     const failed = out.flatMap((o, i) => (o.ok ? [] : [[i, o.error.code]]));
     assert.deepEqual(failed, [[6999, 'EBUSY']]);
+  });
+
+  test('large messages count by their real size: no send exceeds 256 KiB', () => {
+    // Each request carries one 8 KiB attribute: a guess by attribute count would put ~16000 in one send.
+    const big = { type: 3, data: new Uint8Array(8192) };
+    const reqs = Array.from({ length: 100 }, (_, i) => {
+      const r = linkSetMtu(i + 1, 1500);
+      return { ...r, message: { ...r.message, attrs: [...r.message.attrs, big] } };
+    });
+    const t = new Scripted(acked);
+    const out = new NetlinkSocket(t).runBatch(reqs);
+    assert.equal(out.filter((o) => o.ok).length, 100);
+    assert.ok(t.sent.length >= 4, `${t.sent.length} sends`);
+    for (const b of t.sent) assert.ok(b.length <= LIMIT, `a send of ${b.length} bytes`);
   });
 });

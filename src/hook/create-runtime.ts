@@ -152,7 +152,9 @@ async function moveAndConfigure(state: OciState, specs: DeviceSpec[], opts: Crea
       if (journal?.netnsPin !== undefined) done.netnsPin = journal.netnsPin;
       // devices.json first: from here on the journal is stale (recovery drops it when both exist).
       if (journal !== undefined || records.length > 0) writeDevices(stateDir, done);
-      for (const r of records) if (!r.movedByRuntime) writeClaim(stateDir, r.hostName, state.id);
+      // A claim keeps the name for the device's way home. With teardown=kernel there is no way home:
+      // a later device of the same name on the host is a different device, free to give out.
+      if (opts.teardown === 'restore') for (const r of records) if (!r.movedByRuntime) writeClaim(stateDir, r.hostName, state.id);
       if (journal !== undefined) removeJournal(stateDir, state.id);
       tx.commit();
       return { records, observed: observe(ctr, records) };

@@ -32,17 +32,18 @@ function annotationsOf(config: unknown, opts: ExtractOptions): Obj {
 
 /**
  * Cheap: does this config ask for any device at all? Loads neither the
- * validators nor the YAML parser. A malformed `netDevices` counts as a
- * request (validation then reports it); `[]`, `{}`, null and blank
- * annotations do not.
+ * validators nor the YAML parser. Anything extractDevices() would reject
+ * counts as a request, so that validation reports it (a malformed or null
+ * `netDevices`, both spellings at once); `[]`, `{}` and blank annotations do not.
  */
 export function requestsDevices(config: unknown, annotations?: Record<string, string>): boolean {
   if (!isObj(config)) return false;
   const linux = config.linux;
   if (isObj(linux)) {
-    for (const key of KEYS) {
+    const present = KEYS.filter((k) => linux[k] !== undefined);
+    if (present.length > 1) return true;
+    for (const key of present) {
       const v = linux[key];
-      if (v === undefined || v === null) continue;
       if (Array.isArray(v) ? v.length > 0 : isObj(v) ? Object.keys(v).length > 0 : true) return true;
     }
   }

@@ -97,7 +97,9 @@ test('a contradiction between config.json and an annotation is an error', () => 
 
 test('requestsDevices: malformed requests count, empty ones and blank annotations do not', () => {
   assert.equal(requestsDevices({ linux: { netDevices: 'veth1' } }), true);
-  assert.equal(requestsDevices({ linux: { netDevices: null } }), false);
+  // Rejected by validation, so the hook must look: null, and both spellings at once.
+  assert.equal(requestsDevices({ linux: { netDevices: null } }), true);
+  assert.equal(requestsDevices({ linux: { netDevices: [], netdevices: [] } }), true);
   assert.equal(requestsDevices({ linux: { netdevices: {} } }), false);
   assert.equal(requestsDevices({ annotations: { 'netdevices.nri.containerd.io': '  ' } }), false);
   assert.equal(requestsDevices({ annotations: { 'netdevice.noderesource.dev/pod': '- name: v1' } }), true);

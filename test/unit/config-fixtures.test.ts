@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import AjvModule from 'ajv';
-import { UNREADABLE, collectIssues, extractDevices } from '../../src/config/extract.js';
+import { UNREADABLE, collectIssues, extractDevices, requestsDevices } from '../../src/config/extract.js';
 import type { DeviceSpec } from '../../src/config/model.js';
 import { ValidationError } from '../../src/errors.js';
 
@@ -76,6 +76,10 @@ describe('conformance fixtures: bad', () => {
     test(`${file}: ${fx.description}`, () => {
       const { devices, issues } = collectIssues(fx.config, optsOf(fx));
       assert.deepEqual(devices, [], 'no device survives a bad config');
+      // The hook's cheap pre-check must not wave a bad config through unvalidated.
+      if (typeof fx.config === 'object' && fx.config !== null && !Array.isArray(fx.config)) {
+        assert.ok(requestsDevices(fx.config, fx.annotations), 'requestsDevices() must send a bad config to validation');
+      }
       assert.ok((fx.expect.issues ?? []).length > 0, 'a bad case lists the issues it expects');
       for (const want of fx.expect.issues ?? []) {
         const hit = issues.find((i) => i.path === want.path && (want.device === null || i.device === want.device) && i.message.includes(want.messageIncludes));

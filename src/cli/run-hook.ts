@@ -3,7 +3,8 @@ import type { TeardownMode } from '../state/records.js';
 import { StateDir, resolveStateDir } from '../state/state-dir.js';
 import { UsageError } from '../errors.js';
 import { type Log, openLog } from '../log.js';
-import { parseOciState } from '../hook/oci-state.js';
+import { type OciState, parseOciState } from '../hook/oci-state.js';
+import { bundleAnnotations, readBundleConfig } from '../hook/bundle-config.js';
 import { readStdin } from './stdin.js';
 import { reportError } from './error-sink.js';
 
@@ -47,39 +48,60 @@ export async function runHookStage(stage: string, flags: HookFlags): Promise<boo
   }
 }
 
-async function runStage(stage: string, flags: HookFlags, body: (state: ReturnType<typeof parseOciState>, flags: HookFlags, log: Log) => Promise<void>): Promise<void> {
-  const state = parseOciState(readStdin());
-  const log = await openLog(flags.logFile, { container: state.id, stage });
+type StageLog = () => Promise<Log>;
+
+/**
+ * Reads the state, runs the stage. The log (pino) is opened only when the
+ * stage has something to record: a container that asks for nothing costs a
+ * JSON parse, not a logger.
+ */
+async function runStage(stage: string, flags: HookFlags, body: (state: OciState, flags: HookFlags, log: StageLog) => Promise<void>): Promise<void> {
+  let opened: Promise<Log> | undefined;
+  let id: string | undefined;
+  const log: StageLog = () => (opened ??= openLog(flags.logFile, { ...(id !== undefined ? { container: id } : {}), stage }));
   try {
+    const state = parseOciState(readStdin());
+    id = state.id;
     await body(state, flags, log);
   } catch (e) {
-    log.error({ err: e instanceof Error ? { name: e.name, message: e.message, errno: (e as { errno?: unknown }).errno } : String(e) }, `${stage} failed`);
+    (await log()).error({ err: e instanceof Error ? { name: e.name, message: e.message, errno: (e as { errno?: unknown }).errno } : String(e) }, `${stage} failed`);
     process.exitCode = reportError(e);
   } finally {
-    log.flush();
+    if (opened !== undefined) (await opened).flush();
   }
 }
 
-async function runCreateRuntime(state: ReturnType<typeof parseOciState>, flags: HookFlags, log: Log): Promise<void> {
+async function runCreateRuntime(state: OciState, flags: HookFlags, openStageLog: StageLog): Promise<void> {
+  const config = readBundleConfig(state.bundle);
+  const { requestsDevices } = await import('../config/extract.js');
+  if (!requestsDevices(config, { ...state.annotations, ...bundleAnnotations(config) })) return;
+  const log = await openStageLog();
   const { createRuntime } = await import('../hook/create-runtime.js');
   const { loadPolicy } = await import('../policy/policy.js');
   const policy = loadPolicy(flags.policy);
   const deadlineSeconds = deadline(flags.timeout);
-  const { records } = await createRuntime(state, {
-    stateDir: new StateDir(resolveStateDir(flags.stateDir)),
-    teardown: teardownMode(flags.teardown, policy.teardown),
-    policy,
-    log,
-    faults: faultsFromEnv(),
-    ...(deadlineSeconds !== undefined ? { deadlineSeconds } : {}),
-  });
+  const { records } = await createRuntime(
+    state,
+    {
+      stateDir: new StateDir(resolveStateDir(flags.stateDir)),
+      teardown: teardownMode(flags.teardown, policy.teardown),
+      policy,
+      log,
+      faults: faultsFromEnv(),
+      ...(deadlineSeconds !== undefined ? { deadlineSeconds } : {}),
+    },
+    config,
+  );
   if (records.length > 0) log.info({ devices: records.map((r) => ({ host: r.hostName, container: r.containerName })) }, 'devices ready');
 }
 
-async function runPoststop(state: ReturnType<typeof parseOciState>, flags: HookFlags, log: Log): Promise<void> {
+async function runPoststop(state: OciState, flags: HookFlags, openStageLog: StageLog): Promise<void> {
+  const dir = new StateDir(resolveStateDir(flags.stateDir));
+  if (!dir.knows(state.id)) return; // nothing was moved for this container: nothing to load
   const { poststop } = await import('../hook/poststop.js');
-  const r = poststop(state.id, new StateDir(resolveStateDir(flags.stateDir)));
+  const r = poststop(state.id, dir);
   if (r === undefined) return;
+  const log = await openStageLog();
   log.info({ restored: r.restored, missing: r.missing, notes: r.notes }, 'devices returned to the host');
   // Not a failure (nothing left to do), but worth a line: a runtime shows it when it logs hook output.
   if (r.missing.length > 0) log.warn({ missing: r.missing }, 'devices were gone with the container netns (virtual devices are destroyed with it)');

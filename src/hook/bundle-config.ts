@@ -34,3 +34,13 @@ export function readJsonFile(path: string, what: string, maxBytes = MAX_CONFIG_B
 export function readBundleConfig(bundle: string): unknown {
   return readJsonFile(join(bundle, 'config.json'), 'config');
 }
+
+/** The string-valued annotations of a config.json (others are not ours to read). */
+export function bundleAnnotations(config: unknown): Record<string, string> {
+  if (typeof config !== 'object' || config === null) return {};
+  const ann = (config as { annotations?: unknown }).annotations;
+  if (typeof ann !== 'object' || ann === null || Array.isArray(ann)) return {};
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(ann)) if (typeof v === 'string') out[k] = v;
+  return out;
+}

@@ -30,7 +30,7 @@ import type { ContainerDevice, ContainerRecord, Journal, TeardownMode } from '..
 import { DeviceLocks, writeClaim, dropClaim } from '../state/device-lock.js';
 import { pinNetns, unpinNetns } from '../state/netns-pin.js';
 import { StateDir } from '../state/state-dir.js';
-import { readBundleConfig } from './bundle-config.js';
+import { bundleAnnotations, readBundleConfig } from './bundle-config.js';
 import { Interrupts } from './interrupts.js';
 import { NetnsFd, assertOwnNetns, netnsPathOf } from './netns.js';
 import { type OciState, requirePid } from './oci-state.js';
@@ -50,9 +50,9 @@ export interface CreateRuntimeResult {
   specs: DeviceSpec[];
 }
 
-export async function createRuntime(state: OciState, opts: CreateRuntimeOptions): Promise<CreateRuntimeResult> {
-  const config = readBundleConfig(state.bundle);
-  const annotations = { ...state.annotations, ...configAnnotations(config) };
+/** `config` is the bundle's config.json when the caller has read it already. */
+export async function createRuntime(state: OciState, opts: CreateRuntimeOptions, config: unknown = readBundleConfig(state.bundle)): Promise<CreateRuntimeResult> {
+  const annotations = { ...state.annotations, ...bundleAnnotations(config) };
   const specs = extractDevices(config, { annotations });
   if (specs.length === 0) return { records: [], specs };
   const { log, stateDir } = opts;
@@ -212,11 +212,3 @@ function forgetFailed(dir: StateDir, id: string, journal: Journal | undefined): 
   removeContainerDir(dir, id);
 }
 
-function configAnnotations(config: unknown): Record<string, string> {
-  if (typeof config !== 'object' || config === null) return {};
-  const ann = (config as { annotations?: unknown }).annotations;
-  if (typeof ann !== 'object' || ann === null || Array.isArray(ann)) return {};
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(ann)) if (typeof v === 'string') out[k] = v;
-  return out;
-}

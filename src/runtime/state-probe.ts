@@ -1,7 +1,5 @@
 /** Where the hook keeps state, as the wrapper sees it, and whether a container has any (no heavy imports). */
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { DEFAULT_STATE_DIR, isContainerId } from '../state/state-dir.js';
+import { DEFAULT_STATE_DIR, StateDir, isContainerId } from '../state/state-dir.js';
 
 /** OCI_NETDEVICES_STATE_DIR when set to an absolute path, else the default. */
 export function wrapperStateDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -21,5 +19,5 @@ export function hookArgsFromEnv(env: NodeJS.ProcessEnv = process.env): string[] 
 
 /** Is anything kept for this container (devices, journal, pin or status)? */
 export function hasStateFor(stateRoot: string, id: string): boolean {
-  return isContainerId(id) && (existsSync(join(stateRoot, 'containers', id)) || existsSync(join(stateRoot, 'status', `${id}.json`)));
+  return isContainerId(id) && new StateDir(stateRoot).knows(id);
 }

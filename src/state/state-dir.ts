@@ -8,7 +8,7 @@
  *   <dir>/locks/<ifname>.lock           flock held while a hook works on a device
  *   <dir>/claims/<ifname>               which container owns the device until teardown
  */
-import { chmodSync, lstatSync, mkdirSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { UsageError } from '../errors.js';
 
@@ -88,6 +88,12 @@ export class StateDir {
       this.dir(dir);
     }
     return dir;
+  }
+
+  /** Whether anything is kept for this container: its directory or its status (cheap; creates nothing). */
+  knows(id: string): boolean {
+    assertContainerId(id);
+    return existsSync(join(this.root, 'containers', id)) || existsSync(join(this.root, 'status', `${id}.json`));
   }
 
   containerFile(id: string, file: 'journal.json' | 'devices.json' | 'netns', create = false): string {

@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, afterEach, beforeEach, describe, test } from 'node:test';
 import { Sandbox, baseConfig, crunState, ipJson, linkIn, runcState, sh, uniqueName } from './hook-kit.js';
 
@@ -160,12 +162,20 @@ describe('createRuntime refuses bad requests and leaves the host as it was', () 
     assert.deepEqual(ipJson(ctr.netns, 'link', 'show').map((l) => l.ifname), ['lo'], 'nothing left in the container');
   });
 
-  test('a config without devices is a no-op', () => {
+  test('a config without devices is a no-op: no log opened, no state written, for both stages', () => {
     const ctr = box.container();
-    const bundle = box.bundle(baseConfig({}));
-    const r = box.hook('createRuntime', runcState(uniqueName('c'), ctr.pid, bundle));
-    assert.equal(r.status, 0, r.stderr);
-    assert.equal(r.stderr, '');
+    const bundle = box.bundle(baseConfig({ netDevices: [] }));
+    const log = join(bundle, 'logs', 'hook.log');
+    const id = uniqueName('c');
+    for (const stage of ['createRuntime', 'poststop']) {
+      const r = box.hook(stage, runcState(id, ctr.pid, bundle), { args: ['--log-file', log] });
+      assert.equal(r.status, 0, r.stderr);
+      assert.equal(r.stderr, '');
+      assert.equal(r.stdout, '');
+    }
+    assert.equal(existsSync(log), false, 'the logger is not even opened');
+    assert.equal(existsSync(join(box.stateDir, 'containers', id)), false);
+    assert.equal(existsSync(join(box.stateDir, 'status', `${id}.json`)), false);
   });
 
   test('malformed state on stdin', () => {

@@ -1,23 +1,24 @@
-/** Files replaced atomically (temp + fsync + rename), read without following symlinks. */
-import { closeSync, constants, fstatSync, fsyncSync, openSync, readSync, renameSync, unlinkSync, writeSync } from 'node:fs';
-import { dirname } from 'node:path';
+/**
+ * Files replaced atomically (temp + rename), read without following symlinks.
+ *
+ * Atomic, deliberately not durable (no fsync): the state describes network
+ * namespaces of this boot. A killed hook leaves its writes in the page cache,
+ * where recovery reads them; a power loss takes the namespaces with it, and a
+ * record that survives on disk is recovered as a dead writer's (its process
+ * start time no longer matches). An fsync costs milliseconds on a disk-backed
+ * state directory, on the critical path of every container start.
+ */
+import { closeSync, constants, fstatSync, openSync, readSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 
 export function writeFileAtomic(path: string, data: string): void {
   const tmp = `${path}.${process.pid}.tmp`;
   const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW, 0o600);
   try {
     writeSync(fd, data);
-    fsyncSync(fd);
   } finally {
     closeSync(fd);
   }
   renameSync(tmp, path);
-  const dfd = openSync(dirname(path), constants.O_RDONLY | constants.O_DIRECTORY);
-  try {
-    fsyncSync(dfd);
-  } finally {
-    closeSync(dfd);
-  }
 }
 
 /** The file's text, or undefined when it does not exist. Refuses symlinks. */

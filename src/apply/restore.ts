@@ -59,6 +59,8 @@ export function moveHome(ctr: NetlinkSocket, host: NetlinkSocket, hostNetnsFd: n
 export function restoreHostConfig(host: NetlinkSocket, link: Link, original: HostOriginal): Error[] {
   const errors: Error[] = [];
   const present = new Set(host.run(addrList()).filter((a) => a.index === link.index).map((a) => `${Buffer.from(a.bytes).toString('base64')}/${a.prefixLength}`));
+  // IPv6 host addresses come back with nodad: they passed DAD on this link before, and a tentative
+  // address would make the routes restored below that use it as a source fail.
   const adds = original.addresses
     .filter((a) => !present.has(`${a.bytes}/${a.prefixLength}`))
     .map((a) => addrAdd(link.index, { family: a.family, bytes: fromB64(a.bytes), prefixLength: a.prefixLength }, { scope: a.scope, flags: a.family === 6 ? RTNL.IFA_F_NODAD : 0, text: a.text }));

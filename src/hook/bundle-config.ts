@@ -14,13 +14,21 @@ export function readJsonFile(path: string, what: string, maxBytes = MAX_CONFIG_B
   try {
     const size = fstatSync(fd).size;
     if (size > maxBytes) throw new UsageError(`${what} ${path} is ${size} bytes, over the limit of ${maxBytes}`);
-    const buf = Buffer.alloc(size);
+    // Read to EOF: a pipe or /dev/stdin reports size 0, and a file may grow while we read.
+    let buf = Buffer.alloc(Math.max(size, 64 * 1024));
     let off = 0;
-    while (off < size) {
-      const n = readSync(fd, buf, off, size - off, off);
+    for (;;) {
+      if (off === buf.length) {
+        if (off > maxBytes) throw new UsageError(`${what} ${path} is over the limit of ${maxBytes} bytes`);
+        const bigger = Buffer.alloc(buf.length * 2);
+        buf.copy(bigger);
+        buf = bigger;
+      }
+      const n = readSync(fd, buf, off, buf.length - off, null);
       if (n === 0) break;
       off += n;
     }
+    if (off > maxBytes) throw new UsageError(`${what} ${path} is over the limit of ${maxBytes} bytes`);
     try {
       return JSON.parse(buf.subarray(0, off).toString('utf8'));
     } catch (e) {

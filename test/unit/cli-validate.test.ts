@@ -1,0 +1,45 @@
+/** `oci-netdevices validate`: offline, every problem on its own line, exit 3; files, pipes and /dev/stdin alike. */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+const BIN = resolve(fileURLToPath(import.meta.url), '../../../../bin/oci-netdevices');
+const bad = {
+  linux: {
+    namespaces: [{ type: 'network' }],
+    netDevices: [{ name: 'veth1', properties: { name: 'eth1', address: '192.168.0.1', mask: '255.0.255.0' } }, { name: 'veth2', properties: { mtu: 20 } }],
+  },
+};
+const good = { linux: { namespaces: [{ type: 'network' }], netDevices: { veth1: { name: 'eth1' } } } };
+
+const validate = (path: string) => spawnSync(process.execPath, [BIN, 'validate', path], { encoding: 'utf8' });
+/** Through a real pipe, as a shell makes one (Node's own stdio would be a socket pair). */
+const validatePiped = (file: string) => spawnSync('sh', ['-c', 'cat "$1" | "$2" "$3" validate /dev/stdin', 'sh', file, process.execPath, BIN], { encoding: 'utf8' });
+
+test('a bad config: exit 3, one line per problem with its path and device, nothing else', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'ond-validate-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  writeFileSync(join(dir, 'config.json'), JSON.stringify(bad));
+  const r = validate(join(dir, 'config.json'));
+  assert.equal(r.status, 3);
+  const lines = `${r.stdout}${r.stderr}`.trim().split('\n').sort();
+  assert.equal(lines.length, 2, lines.join('\n'));
+  assert.match(lines[0]!, /^linux\.netDevices\[0\]\.properties\.mask \(device "veth1"\): "255\.0\.255\.0" is not a contiguous netmask/);
+  assert.match(lines[1]!, /^linux\.netDevices\[1\]\.properties\.mtu \(device "veth2"\): 20 is out of range/);
+});
+
+test('configs read from a pipe through /dev/stdin', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'ond-validate-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  writeFileSync(join(dir, 'good.json'), JSON.stringify(good));
+  writeFileSync(join(dir, 'bad.json'), JSON.stringify(bad));
+  const r = validatePiped(join(dir, 'good.json'));
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /ok: 1 device\(s\): veth1 -> eth1/);
+  const b = validatePiped(join(dir, 'bad.json'));
+  assert.equal(b.status, 3, `a pipe is read to its end, not as an empty file: ${b.stderr}`);
+});

@@ -63,7 +63,9 @@ Napi::Object Constants(Napi::Env env) {
   C(RTPROT_UNSPEC); C(RTPROT_KERNEL); C(RTPROT_BOOT); C(RTPROT_STATIC);
   C(RTN_UNSPEC); C(RTN_UNICAST); C(RTN_LOCAL);
   C(RTA_DST); C(RTA_SRC); C(RTA_IIF); C(RTA_OIF); C(RTA_GATEWAY); C(RTA_PRIORITY); C(RTA_PREFSRC);
-  C(RTA_TABLE);
+  C(RTA_TABLE); C(RTA_MULTIPATH);
+  // struct rtnexthop, aligned: where a multipath next hop's attributes start.
+  obj.Set("RTNH_HDRLEN", Napi::Number::New(env, static_cast<double>(RTNH_LENGTH(0))));
   C(RTM_F_CLONED);
   // generic netlink
   C(GENL_ID_CTRL); C(GENL_HDRLEN);

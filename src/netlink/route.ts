@@ -1,5 +1,5 @@
 /** Typed rtnetlink route operations (main table). */
-import { type Attr, AttrSet, attr } from './attr.js';
+import { type Attr, AttrSet, NetlinkDecodeError, align4, attr, hostLittleEndian } from './attr.js';
 import { NL, RTNL } from './constants.js';
 import type { IncomingMessage } from './message.js';
 import { afOf } from './addr.js';
@@ -24,6 +24,25 @@ export interface Route extends RouteInput {
   protocol: number;
   type: number;
   priority?: number;
+  /** Interfaces of a multipath route's next hops (RTA_MULTIPATH); its `oif` is then 0. */
+  nexthopOifs: number[];
+}
+
+/**
+ * The next hops of RTA_MULTIPATH: a run of struct rtnexthop {u16 len, u8 flags,
+ * u8 hops, s32 ifindex}, each followed by its own attributes within `len`.
+ */
+export function decodeMultipathOifs(data: Uint8Array): number[] {
+  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  const out: number[] = [];
+  const hdr = RTNL.RTNH_HDRLEN;
+  for (let off = 0; off + hdr <= data.length; ) {
+    const len = view.getUint16(off, hostLittleEndian);
+    if (len < hdr || off + len > data.length) throw new NetlinkDecodeError(`bad rtnexthop length ${len} at offset ${off}`);
+    out.push(view.getInt32(off + 4, hostLittleEndian));
+    off += align4(len);
+  }
+  return out;
 }
 
 export function decodeRoute(m: IncomingMessage): Route {
@@ -39,6 +58,7 @@ export function decodeRoute(m: IncomingMessage): Route {
     table: a.u32(RTNL.RTA_TABLE) ?? h.table,
     protocol: h.protocol,
     type: h.type,
+    nexthopOifs: [],
   };
   const gw = a.raw(RTNL.RTA_GATEWAY);
   if (gw !== undefined) r.gateway = Uint8Array.from(gw);
@@ -46,6 +66,8 @@ export function decodeRoute(m: IncomingMessage): Route {
   if (src !== undefined) r.prefSrc = Uint8Array.from(src);
   const prio = a.u32(RTNL.RTA_PRIORITY);
   if (prio !== undefined) r.priority = prio;
+  const multipath = a.raw(RTNL.RTA_MULTIPATH);
+  if (multipath !== undefined) r.nexthopOifs = decodeMultipathOifs(multipath);
   return r;
 }
 

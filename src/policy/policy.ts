@@ -69,7 +69,8 @@ const allowed = (globs: readonly string[] | undefined, name: string): boolean =>
 
 /** Interfaces that carry a default route of the host (any family, any table but `local`). */
 export function defaultRouteDevices(host: NamespaceView): Set<number> {
-  return new Set(host.routes.filter((r) => r.dstLength === 0 && r.table !== RT_TABLE_LOCAL && r.type === RTNL.RTN_UNICAST && r.oif !== 0).map((r) => r.oif));
+  const defaults = host.routes.filter((r) => r.dstLength === 0 && r.table !== RT_TABLE_LOCAL && r.type === RTNL.RTN_UNICAST);
+  return new Set(defaults.flatMap((r) => [r.oif, ...r.nexthopOifs]).filter((i) => i !== 0));
 }
 
 /** Policy violations, as issues naming the device and the rule. Checked before anything changes. */

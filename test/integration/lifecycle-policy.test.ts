@@ -23,6 +23,14 @@ describe('host safety policy (the hook runs in a throwaway netns that plays the 
       sh('ip', '-n', ns, 'link', 'set', dev, 'up');
       sh('ip', '-n', ns, '-6', 'route', 'add', 'default', 'via', 'fd00:199::1', 'dev', dev);
     }, /carries the host's default route/, 'allowDefaultRouteDevices'],
+    ['multipath default route (one next hop via the device)', (ns, dev) => {
+      // The other next hop is a veth of our own inside the throwaway netns (it dies with it).
+      sh('ip', '-n', ns, 'link', 'add', 'mp0', 'type', 'veth', 'peer', 'name', 'mp1');
+      sh('ip', '-n', ns, 'addr', 'add', '10.198.0.2/24', 'dev', 'mp0');
+      sh('ip', '-n', ns, 'addr', 'add', '10.199.0.2/24', 'dev', dev);
+      for (const l of ['mp0', 'mp1', dev]) sh('ip', '-n', ns, 'link', 'set', l, 'up');
+      sh('ip', '-n', ns, 'route', 'add', 'default', 'nexthop', 'via', '10.198.0.1', 'dev', 'mp0', 'nexthop', 'via', '10.199.0.1', 'dev', dev);
+    }, /carries the host's default route/, 'allowDefaultRouteDevices'],
     ['bridge port', (ns, dev) => {
       sh('ip', '-n', ns, 'link', 'add', 'br0', 'type', 'bridge');
       sh('ip', '-n', ns, 'link', 'set', dev, 'master', 'br0');

@@ -127,13 +127,27 @@ describe('RTM_NEWROUTE', () => {
     }));
     assert.deepEqual(decodeRoute(m), {
       family: 4, dst: Uint8Array.of(10, 1, 0, 0), dstLength: 16, scope: 0, oif: 7, table: 254, protocol: 4, type: 1,
-      gateway: Uint8Array.of(10, 0, 0, 1), prefSrc: Uint8Array.of(10, 0, 0, 2), priority: 100,
+      gateway: Uint8Array.of(10, 0, 0, 1), prefSrc: Uint8Array.of(10, 0, 0, 2), priority: 100, nexthopOifs: [],
     });
   });
 
   test('IPv6 default route in a table above 255: RTA_TABLE wins, dst is all zeros', () => {
     const m = only(wire({ type: 24, flags: 2, seq: 1, body: h('0a 00 00 00 fc 03 00 01 00000000', '0800 0f00 e8030000', '0800 0400 02000000') }));
-    assert.deepEqual(decodeRoute(m), { family: 6, dst: new Uint8Array(16), dstLength: 0, scope: 0, oif: 2, table: 1000, protocol: 3, type: 1 });
+    assert.deepEqual(decodeRoute(m), { family: 6, dst: new Uint8Array(16), dstLength: 0, scope: 0, oif: 2, table: 1000, protocol: 3, type: 1, nexthopOifs: [] });
+  });
+
+  test('IPv4 multipath default route: RTA_MULTIPATH next hops give their interfaces, no RTA_OIF', () => {
+    // ip route add default nexthop via 10.0.0.1 dev #4 nexthop via 10.1.0.1 dev #9
+    const hop = (ifindex: string, gw: string): string => `1000 00 00 ${ifindex} 0800 0500 ${gw}`;
+    const m = only(wire({ type: 24, flags: 2, seq: 1, body: h('02 00 00 00 fe 03 00 01 00000000', '0800 0f00 fe000000', `2400 0900 ${hop('04000000', '0a000001')} ${hop('09000000', '0a010001')}`) }));
+    const r = decodeRoute(m);
+    assert.equal(r.oif, 0);
+    assert.deepEqual(r.nexthopOifs, [4, 9]);
+  });
+
+  test('a next hop whose length overruns RTA_MULTIPATH is a decode error', () => {
+    const m = only(wire({ type: 24, flags: 2, seq: 1, body: h('02 00 00 00 fe 03 00 01 00000000', '1000 0900 2000 00 00 04000000 00000000') }));
+    assert.throws(() => decodeRoute(m), NetlinkDecodeError);
   });
 });
 

@@ -16,7 +16,7 @@ function link(index: number, name: string, extra: Partial<Link> = {}): Link {
 }
 
 function route(oif: number, family: 4 | 6, extra: Partial<Route> = {}): Route {
-  return { family, dst: new Uint8Array(family === 4 ? 4 : 16), dstLength: 0, scope: 0, oif, table: 254, protocol: 3, type: 1, ...extra };
+  return { family, dst: new Uint8Array(family === 4 ? 4 : 16), dstLength: 0, scope: 0, oif, table: 254, protocol: 3, type: 1, nexthopOifs: [], ...extra };
 }
 
 const spec = (hostName: string): DeviceSpec => ({ hostName, path: `linux.netDevices[${JSON.stringify(hostName)}]` }) as DeviceSpec;
@@ -54,6 +54,13 @@ test('built-in policy: lo, default-route devices (v4, v6, any table but local) a
   assert.match(out[3]!, /^port1: .*is a port of a bridge \(master ifindex 9\); list it in allowBridgePorts/);
   assert.match(out[4]!, /^peer-table: .*default route/);
   assert.deepEqual([...defaultRouteDevices(host)].sort(), [2, 3, 6]);
+});
+
+test('a multipath default route (RTA_MULTIPATH) marks every next hop device', () => {
+  const mp: NamespaceView = { ...host, routes: [route(0, 4, { nexthopOifs: [5, 7] })] };
+  assert.deepEqual([...defaultRouteDevices(mp)].sort(), [5, 7]);
+  const out = checkPolicy(builtIn, ['free1', 'unreach', 'uplink4'].map(spec), mp).map((i) => i.device);
+  assert.deepEqual(out, ['free1', 'unreach']);
 });
 
 test('allow-lists permit what the built-in rules refuse, except lo', () => {

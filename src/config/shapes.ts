@@ -86,6 +86,9 @@ export function parseMapForm(map: Obj, base: string, source: Source): Parsed {
     const report = reporter(issues, host);
     if (isObj(raw)) {
       if (typeof raw.name === 'string') entry.containerName = { value: raw.name, path: child(path, 'name') };
+      // Other unknown keys are ignored (the spec may add some), but this one is a mix-up that would
+      // silently drop the addresses and MTU the user asked for.
+      if (raw.properties !== undefined) report(child(path, 'properties'), '"properties" belongs to the array form; in the map form give addresses and MTU in "networkConfig.interface"');
       applyNetworkConfig(entry, raw.networkConfig, child(path, 'networkConfig'), report);
     }
     entries.push(entry);

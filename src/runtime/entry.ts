@@ -17,6 +17,7 @@ import { packageRoot } from '../package-root.js';
 import { parseRuntimeArgs } from './argv.js';
 import { chooseRuntime, resolveExecutable } from './real-runtime.js';
 import { hasStateFor, hookArgsFromEnv, wrapperStateDir } from './state-probe.js';
+import { type WrapperConfig, readWrapperConfig } from './wrapper-config.js';
 
 function envList(): string[] {
   return Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined).map(([k, v]) => `${k}=${v}`);
@@ -35,11 +36,14 @@ function runtimeWillReport(e: unknown): boolean {
 export async function runWrapper(argv: readonly string[]): Promise<void> {
   const args = argv.slice(2);
   let real: string;
+  let config: WrapperConfig;
   try {
-    real = resolveExecutable(chooseRuntime(argv[1] ?? ''), process.env, argv[1]);
+    config = readWrapperConfig();
+    real = resolveExecutable(chooseRuntime(argv[1] ?? '', process.env, config), process.env, argv[1]);
   } catch (e) {
     fail((e as Error).message);
   }
+  const stateDir = wrapperStateDir(process.env, config);
   const call = parseRuntimeArgs(args);
   if (call.subcommand === 'create' || call.subcommand === 'run') {
     const configPath = resolve(process.cwd(), call.bundle ?? '.', call.config ?? 'config.json');
@@ -47,15 +51,15 @@ export async function runWrapper(argv: readonly string[]): Promise<void> {
     try {
       prepareBundle(configPath, {
         hookBin: resolve(packageRoot(), 'bin', 'oci-netdevices'),
-        hookArgs: hookArgsFromEnv(),
-        runtimeMovesDevices: () => runtimeFeatures(real, wrapperStateDir()).netDevices,
+        hookArgs: hookArgsFromEnv(process.env, config),
+        runtimeMovesDevices: () => runtimeFeatures(real, stateDir).netDevices,
       });
     } catch (e) {
       if (!runtimeWillReport(e)) fail(`cannot add hooks to ${configPath}: ${(e as Error).message}`);
     }
-  } else if (call.subcommand === 'delete' && call.id !== undefined && hasStateFor(wrapperStateDir(), call.id)) {
+  } else if (call.subcommand === 'delete' && call.id !== undefined && hasStateFor(stateDir, call.id)) {
     const { deleteThenRestore } = await import('./delete.js');
-    process.exit(await deleteThenRestore(real, args, call.id, wrapperStateDir()));
+    process.exit(await deleteThenRestore(real, args, call.id, stateDir));
   }
   native().execve(real, [real, ...args], envList());
 }

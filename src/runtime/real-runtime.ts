@@ -6,36 +6,16 @@
  * 4. runc.
  * runc's command line stays untouched: no flag of ours is added to it.
  */
-import { accessSync, constants, readFileSync, realpathSync } from 'node:fs';
+import { accessSync, constants, realpathSync } from 'node:fs';
 import { basename, delimiter, isAbsolute, join, resolve } from 'node:path';
+import { RUNTIME_CONFIG, type WrapperConfig } from './wrapper-config.js';
 
-export const RUNTIME_CONFIG = '/etc/oci-netdevices/runtime.json';
-
-function fromConfigFile(path: string): string | undefined {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new Error(`cannot read ${path}: ${(e as Error).message}`);
-  }
-  let v: unknown;
-  try {
-    v = (JSON.parse(text) as { runtime?: unknown } | null)?.runtime;
-  } catch (e) {
-    throw new Error(`${path}: ${(e as Error).message}`);
-  }
-  if (v === undefined) return undefined;
-  if (typeof v !== 'string' || v === '') throw new Error(`${path}: "runtime" must be a non-empty string`);
-  return v;
-}
-
-export function chooseRuntime(argv1: string, env: NodeJS.ProcessEnv = process.env, configFile: string = RUNTIME_CONFIG): string {
+export function chooseRuntime(argv1: string, env: NodeJS.ProcessEnv, config: WrapperConfig): string {
   const fromEnv = env.OCI_NETDEVICES_RUNTIME;
   if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
   const m = /^oci-netdevices-(.+)$/.exec(basename(argv1));
   if (m !== null && m[1] !== 'runtime') return m[1]!;
-  return fromConfigFile(configFile) ?? 'runc';
+  return config.runtime ?? 'runc';
 }
 
 function realpathOr(p: string): string {

@@ -1,19 +1,22 @@
 /** Where the hook keeps state, as the wrapper sees it, and whether a container has any (no heavy imports). */
 import { DEFAULT_STATE_DIR, StateDir, isContainerId } from '../state/state-dir.js';
+import type { WrapperConfig } from './wrapper-config.js';
 
-/** OCI_NETDEVICES_STATE_DIR when set to an absolute path, else the default. */
-export function wrapperStateDir(env: NodeJS.ProcessEnv = process.env): string {
+/** OCI_NETDEVICES_STATE_DIR when set to an absolute path, else runtime.json's stateDir, else the default. */
+export function wrapperStateDir(env: NodeJS.ProcessEnv, config: WrapperConfig): string {
   const v = env.OCI_NETDEVICES_STATE_DIR;
-  return v !== undefined && v.startsWith('/') ? v : DEFAULT_STATE_DIR;
+  return v !== undefined && v.startsWith('/') ? v : (config.stateDir ?? DEFAULT_STATE_DIR);
 }
 
-/** Global flags for the hook entries: what this environment says, fixed at create so poststop (run from another environment) agrees. */
-export function hookArgsFromEnv(env: NodeJS.ProcessEnv = process.env): string[] {
+/** Global flags for the hook entries: what this environment (or runtime.json) says, fixed at create so poststop (run from another environment) agrees. */
+export function hookArgsFromEnv(env: NodeJS.ProcessEnv, config: WrapperConfig): string[] {
   const out: string[] = [];
-  const log = env.OCI_NETDEVICES_LOG;
-  if (log !== undefined && log !== '') out.push('--log-file', log);
-  const state = env.OCI_NETDEVICES_STATE_DIR;
-  if (state !== undefined && state.startsWith('/')) out.push('--state-dir', state);
+  const envLog = env.OCI_NETDEVICES_LOG;
+  const log = envLog !== undefined && envLog !== '' ? envLog : config.logFile;
+  if (log !== undefined) out.push('--log-file', log);
+  const envState = env.OCI_NETDEVICES_STATE_DIR;
+  const state = envState !== undefined && envState.startsWith('/') ? envState : config.stateDir;
+  if (state !== undefined) out.push('--state-dir', state);
   return out;
 }
 

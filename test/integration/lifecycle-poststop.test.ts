@@ -57,12 +57,12 @@ describe('poststop (teardown=restore, the default)', () => {
     const missing = uniqueName('nx');
     const ctr = box.container();
     const id = uniqueName('c');
-    const bundle = box.bundle(baseConfig({ netDevices: { [dev]: { name: 'eth1', properties: { mtu: 1400 } }, [missing]: { name: 'eth2' } } }));
+    const bundle = box.bundle(baseConfig({ netDevices: { [dev]: { name: 'eth1', networkConfig: { interface: { mtu: 1400 } } }, [missing]: { name: 'eth2' } } }));
     const r = box.hook('createRuntime', runcState(id, ctr.pid, bundle));
     assert.equal(r.status, 3, r.stderr);
     assert.deepEqual(stateLeft(box.stateDir), [], 'crun runs no poststop after a failed createRuntime: nothing may stay');
     // A failure after the moves began (a kernel error at the 2nd step) is rolled back the same way.
-    const bundle2 = box.bundle(baseConfig({ netDevices: { [dev]: { name: 'eth1', properties: { mtu: 1400 } } } }));
+    const bundle2 = box.bundle(baseConfig({ netDevices: { [dev]: { name: 'eth1', networkConfig: { interface: { mtu: 1400 } } } } }));
     const r2 = box.hook('createRuntime', runcState(id, ctr.pid, bundle2), { env: { OCI_NETDEVICES_TEST_FAIL_STEP: '2' } });
     assert.equal(r2.status, 4, r2.stderr);
     assert.deepEqual(stateLeft(box.stateDir), []);
@@ -77,7 +77,7 @@ describe('poststop (teardown=restore, the default)', () => {
     const before = snapshot([dev]);
     const ctr = box.container();
     const id = uniqueName('c');
-    assert.equal(box.hook('createRuntime', runcState(id, ctr.pid, box.bundle(baseConfig({ netDevices: { [dev]: { name: 'eth1', properties: { mtu: 1280 } } } })))).status, 0);
+    assert.equal(box.hook('createRuntime', runcState(id, ctr.pid, box.bundle(baseConfig({ netDevices: { [dev]: { name: 'eth1', networkConfig: { interface: { mtu: 1280 } } } } })))).status, 0);
     const plain = cli(box.stateDir, ['recover']);
     assert.equal(plain.status, 0);
     assert.equal(plain.stdout, 'nothing to recover\n', 'a set-up container is not touched without being named');

@@ -5,6 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { chooseRuntime, resolveExecutable } from '../../src/runtime/real-runtime.js';
+import { hookArgsFromEnv, wrapperStateDir } from '../../src/runtime/state-probe.js';
+import { readWrapperConfig } from '../../src/runtime/wrapper-config.js';
 
 test('env, then the wrapper name, then /etc/oci-netdevices/runtime.json, then runc', (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'ond-choose-'));
@@ -12,18 +14,36 @@ test('env, then the wrapper name, then /etc/oci-netdevices/runtime.json, then ru
   const none = join(dir, 'absent.json');
   const conf = join(dir, 'runtime.json');
   writeFileSync(conf, '{"runtime": "crun"}');
-  assert.equal(chooseRuntime('/usr/bin/oci-netdevices-runtime', {}, none), 'runc');
-  assert.equal(chooseRuntime('/usr/bin/oci-netdevices-runtime', {}, conf), 'crun');
-  assert.equal(chooseRuntime('/usr/local/bin/oci-netdevices-crun', {}, none), 'crun');
-  assert.equal(chooseRuntime('/usr/local/bin/oci-netdevices-youki', {}, conf), 'youki', 'the name is more specific than the host default');
-  assert.equal(chooseRuntime('/x/oci-netdevices-crun', { OCI_NETDEVICES_RUNTIME: '/opt/runc' }, conf), '/opt/runc');
-  assert.equal(chooseRuntime('/x/oci-netdevices-runtime', { OCI_NETDEVICES_RUNTIME: '' }, none), 'runc', 'empty env is unset');
+  assert.equal(chooseRuntime('/usr/bin/oci-netdevices-runtime', {}, readWrapperConfig(none)), 'runc');
+  assert.equal(chooseRuntime('/usr/bin/oci-netdevices-runtime', {}, readWrapperConfig(conf)), 'crun');
+  assert.equal(chooseRuntime('/usr/local/bin/oci-netdevices-crun', {}, readWrapperConfig(none)), 'crun');
+  assert.equal(chooseRuntime('/usr/local/bin/oci-netdevices-youki', {}, readWrapperConfig(conf)), 'youki', 'the name is more specific than the host default');
+  assert.equal(chooseRuntime('/x/oci-netdevices-crun', { OCI_NETDEVICES_RUNTIME: '/opt/runc' }, readWrapperConfig(conf)), '/opt/runc');
+  assert.equal(chooseRuntime('/x/oci-netdevices-runtime', { OCI_NETDEVICES_RUNTIME: '' }, readWrapperConfig(none)), 'runc', 'empty env is unset');
   writeFileSync(conf, '{}');
-  assert.equal(chooseRuntime('/x/oci-netdevices-runtime', {}, conf), 'runc');
+  assert.equal(chooseRuntime('/x/oci-netdevices-runtime', {}, readWrapperConfig(conf)), 'runc');
   writeFileSync(conf, '{"runtime": 3}');
-  assert.throws(() => chooseRuntime('/x/oci-netdevices-runtime', {}, conf), /must be a non-empty string/);
+  assert.throws(() => chooseRuntime('/x/oci-netdevices-runtime', {}, readWrapperConfig(conf)), /must be a non-empty string/);
   writeFileSync(conf, '{');
-  assert.throws(() => chooseRuntime('/x/oci-netdevices-runtime', {}, conf), /runtime\.json/);
+  assert.throws(() => chooseRuntime('/x/oci-netdevices-runtime', {}, readWrapperConfig(conf)), /runtime\.json/);
+});
+
+test('runtime.json also gives the state dir and log file (podman passes no environment); the environment wins', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'ond-choose-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const conf = join(dir, 'runtime.json');
+  writeFileSync(conf, '{"stateDir": "/run/x", "logFile": "/var/log/x.log"}');
+  const c = readWrapperConfig(conf);
+  assert.equal(wrapperStateDir({}, c), '/run/x');
+  assert.deepEqual(hookArgsFromEnv({}, c), ['--log-file', '/var/log/x.log', '--state-dir', '/run/x']);
+  assert.equal(wrapperStateDir({ OCI_NETDEVICES_STATE_DIR: '/run/env' }, c), '/run/env');
+  assert.deepEqual(hookArgsFromEnv({ OCI_NETDEVICES_STATE_DIR: '/run/env', OCI_NETDEVICES_LOG: 'off' }, c), ['--log-file', 'off', '--state-dir', '/run/env']);
+  assert.equal(wrapperStateDir({}, {}), '/run/oci-netdevices');
+  assert.deepEqual(hookArgsFromEnv({}, {}), []);
+  writeFileSync(conf, '{"stateDir": "relative/dir"}');
+  assert.throws(() => readWrapperConfig(conf), /"stateDir" must be an absolute path/);
+  writeFileSync(conf, '[]');
+  assert.throws(() => readWrapperConfig(conf), /must hold a JSON object/);
 });
 
 test('PATH lookup skips the wrapper itself (installed as `runc` ahead of the real one)', (t) => {

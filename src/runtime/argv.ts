@@ -55,6 +55,32 @@ function flagOf(a: string, short: Readonly<Record<string, string>>, long: Readon
   return { name, ...(inline !== undefined ? { inline } : {}) };
 }
 
+/** Our own global flag, for engines that can add runtime flags but not environment (podman --runtime-flag). */
+export const RUNTIME_FLAG = 'oci-netdevices-runtime';
+
+/**
+ * Takes `--oci-netdevices-runtime=NAME` (or `--oci-netdevices-runtime NAME`) out of the global
+ * options, before the subcommand: the real runtime never sees it.
+ */
+export function takeRuntimeFlag(args: readonly string[]): { args: string[]; runtime?: string } {
+  const out: string[] = [];
+  let runtime: string | undefined;
+  let i = 0;
+  for (; i < args.length; i++) {
+    const a = args[i]!;
+    const f = a === '--' ? undefined : flagOf(a, {}, GLOBAL_WITH_VALUE);
+    if (f === undefined) break;
+    if (f.name === RUNTIME_FLAG && a.startsWith('--')) {
+      runtime = f.inline ?? args[++i];
+      continue;
+    }
+    out.push(a);
+    if (GLOBAL_WITH_VALUE.has(f.name) && f.inline === undefined && i + 1 < args.length) out.push(args[++i]!);
+  }
+  out.push(...args.slice(i));
+  return runtime !== undefined ? { args: out, runtime } : { args: out };
+}
+
 export function parseRuntimeArgs(args: readonly string[]): RuntimeCall {
   let i = 0;
   for (; i < args.length; i++) {

@@ -14,7 +14,7 @@
 import { resolve } from 'node:path';
 import { native } from '../native/binding.js';
 import { packageRoot } from '../package-root.js';
-import { parseRuntimeArgs } from './argv.js';
+import { parseRuntimeArgs, takeRuntimeFlag } from './argv.js';
 import { chooseRuntime, resolveExecutable } from './real-runtime.js';
 import { hasStateFor, hookArgsFromEnv, wrapperStateDir } from './state-probe.js';
 import { type WrapperConfig, readWrapperConfig } from './wrapper-config.js';
@@ -34,12 +34,12 @@ function runtimeWillReport(e: unknown): boolean {
 }
 
 export async function runWrapper(argv: readonly string[]): Promise<void> {
-  const args = argv.slice(2);
+  const { args, runtime: fromFlag } = takeRuntimeFlag(argv.slice(2));
   let real: string;
   let config: WrapperConfig;
   try {
     config = readWrapperConfig();
-    real = resolveExecutable(chooseRuntime(argv[1] ?? '', process.env, config), process.env, argv[1]);
+    real = resolveExecutable(chooseRuntime(argv[1] ?? '', process.env, config, fromFlag), process.env, argv[1]);
   } catch (e) {
     fail((e as Error).message);
   }

@@ -1,5 +1,6 @@
 /**
  * Which real OCI runtime the wrapper becomes, first match wins:
+ * 0. the global flag --oci-netdevices-runtime=NAME (podman: --runtime-flag oci-netdevices-runtime=NAME);
  * 1. env OCI_NETDEVICES_RUNTIME (a name looked up in PATH, or a path);
  * 2. the wrapper's own name: invoked as `oci-netdevices-crun` (a symlink) -> crun;
  * 3. /etc/oci-netdevices/runtime.json `{"runtime": "crun"}`;
@@ -10,7 +11,8 @@ import { accessSync, constants, realpathSync } from 'node:fs';
 import { basename, delimiter, isAbsolute, join, resolve } from 'node:path';
 import { RUNTIME_CONFIG, type WrapperConfig } from './wrapper-config.js';
 
-export function chooseRuntime(argv1: string, env: NodeJS.ProcessEnv, config: WrapperConfig): string {
+export function chooseRuntime(argv1: string, env: NodeJS.ProcessEnv, config: WrapperConfig, fromFlag?: string): string {
+  if (fromFlag !== undefined && fromFlag !== '') return fromFlag;
   const fromEnv = env.OCI_NETDEVICES_RUNTIME;
   if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
   const m = /^oci-netdevices-(.+)$/.exec(basename(argv1));

@@ -226,4 +226,10 @@ test('the wrapper execs: same pid, exit code, argv; a symlink named oci-netdevic
   delete env.OCI_NETDEVICES_RUNTIME;
   assert.match(spawnSync(link, ['--version'], { env, encoding: 'utf8' }).stdout, /crun version/);
   assert.match(spawnSync(WRAPPER, ['--version'], { env, encoding: 'utf8' }).stdout, /runc version/);
+  // The global flag (podman --runtime-flag oci-netdevices-runtime=crun) wins and is not passed on.
+  const flagged = spawnSync(WRAPPER, ['--oci-netdevices-runtime=crun', '--version'], { env, encoding: 'utf8' });
+  assert.equal(flagged.status, 0, flagged.stderr);
+  assert.match(flagged.stdout, /crun version/);
+  const passed = spawnSync(WRAPPER, ['--oci-netdevices-runtime', fake, '--root', '/r', 'list'], { env, encoding: 'utf8' });
+  assert.equal(passed.stdout.trim(), `pid=${passed.pid} argv0=${fake} args=--root /r list`);
 });

@@ -1,7 +1,7 @@
 /** The wrapper's argv parsing: runc (urfave/cli + Go flag) and crun (argp) forms, as engines call them. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parseRuntimeArgs } from '../../src/runtime/argv.js';
+import { parseRuntimeArgs, takeRuntimeFlag } from '../../src/runtime/argv.js';
 
 const p = parseRuntimeArgs;
 
@@ -70,4 +70,15 @@ test('-- ends options; no subcommand; other subcommands', () => {
   assert.deepEqual(p([]), { subcommandAt: -1 });
   assert.deepEqual(p(['features']), { subcommandAt: 0, subcommand: 'features' });
   assert.deepEqual(p(['exec', '--pid-file', '/p', 'x', 'sh']), { subcommandAt: 0, subcommand: 'exec' }, 'only create/run/delete are parsed further');
+});
+
+test('--oci-netdevices-runtime (podman --runtime-flag) is taken out of the globals, never passed on', () => {
+  assert.deepEqual(takeRuntimeFlag(['--oci-netdevices-runtime=crun', '--root', '/run/x', 'create', '-b', 'b', 'id']), { args: ['--root', '/run/x', 'create', '-b', 'b', 'id'], runtime: 'crun' });
+  assert.deepEqual(takeRuntimeFlag(['--log', '/l', '--oci-netdevices-runtime', '/opt/crun', 'state', 'id']), { args: ['--log', '/l', 'state', 'id'], runtime: '/opt/crun' });
+  // After the subcommand it belongs to the container (exec's process arguments): untouched.
+  const exec = ['exec', 'id', 'sh', '--oci-netdevices-runtime=crun'];
+  assert.deepEqual(takeRuntimeFlag(exec), { args: exec });
+  // A global's value that happens to look like our flag stays that global's value.
+  assert.deepEqual(takeRuntimeFlag(['--log', '--oci-netdevices-runtime=x', 'delete', 'id']), { args: ['--log', '--oci-netdevices-runtime=x', 'delete', 'id'] });
+  assert.deepEqual(parseRuntimeArgs(takeRuntimeFlag(['--oci-netdevices-runtime', 'crun', 'delete', 'c1']).args), { subcommandAt: 0, subcommand: 'delete', id: 'c1' });
 });

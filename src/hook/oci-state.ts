@@ -3,7 +3,11 @@
  * runc: {"ociVersion","id","status":"creating","pid","bundle"}; crun adds "root"
  * and says "created"; podman adds "annotations". poststop states may lack pid.
  */
+import parseSemver from 'semver/functions/parse.js';
 import { UsageError } from '../errors.js';
+
+/** The runtime-spec major this hook reads (its state and config shapes). */
+const SPEC_MAJOR = 1;
 
 export interface OciState {
   ociVersion: string;
@@ -36,7 +40,7 @@ export function parseOciState(text: string): OciState {
   const bundle = str('bundle');
   if (!bundle.startsWith('/')) throw new UsageError(`container state: bundle ${JSON.stringify(bundle)} must be an absolute path`);
   const state: OciState = {
-    ociVersion: typeof o.ociVersion === 'string' ? o.ociVersion : '',
+    ociVersion: specVersion(o.ociVersion),
     id,
     status: typeof o.status === 'string' ? o.status : '',
     bundle,
@@ -51,6 +55,15 @@ export function parseOciState(text: string): OciState {
     for (const [k, v] of Object.entries(ann)) if (typeof v === 'string') state.annotations[k] = v;
   }
   return state;
+}
+
+/** `ociVersion` is optional here (fake states in tests omit it), but when given it must be runtime-spec 1.x. */
+function specVersion(v: unknown): string {
+  if (v === undefined) return '';
+  const parsed = typeof v === 'string' ? parseSemver(v) : null;
+  if (parsed === null) throw new UsageError(`container state: ociVersion ${JSON.stringify(v)} is not a semantic version`);
+  if (parsed.major !== SPEC_MAJOR) throw new UsageError(`container state: ociVersion ${parsed.version} is runtime-spec ${parsed.major}.x; this hook reads ${SPEC_MAJOR}.x`);
+  return parsed.version;
 }
 
 export function requirePid(state: OciState, stage: string): number {

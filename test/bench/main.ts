@@ -6,11 +6,10 @@
  * writes the same as JSON (bench-results.json, or --json PATH).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, existsSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { fixture, ipBatch } from './setup.js';
+import { fixture, ipBatch, tempDir } from './setup.js';
 
 const REPO = resolve(fileURLToPath(import.meta.url), '../../../..');
 const HOOK = join(REPO, 'bin', 'oci-netdevices');
@@ -141,8 +140,9 @@ async function peakRssMb(): Promise<number | undefined> {
   }
 }
 
-function busyboxBundle(withHook: boolean): string {
-  const dir = mkdtempSync(join(tmpdir(), 'ond-bench-bundle-'));
+function busyboxBundle(withHook: boolean): { path: string; remove(): void } {
+  const bundle = tempDir('ond-bench-bundle-');
+  const dir = bundle.path;
   mkdirSync(join(dir, 'rootfs', 'bin'), { recursive: true });
   for (const d of ['proc', 'sys', 'dev']) mkdirSync(join(dir, 'rootfs', d));
   copyFileSync('/bin/busybox', join(dir, 'rootfs', 'bin', 'busybox'));
@@ -154,7 +154,7 @@ function busyboxBundle(withHook: boolean): string {
   cfg.process.args = ['/bin/true'];
   if (withHook) cfg.hooks = { createRuntime: [{ path: HOOK, args: ['oci-netdevices', '--log-file', join(dir, 'log'), 'hook', 'createRuntime'] }] };
   writeFileSync(cfgPath, JSON.stringify(cfg));
-  return dir;
+  return bundle;
 }
 
 function benchRuntime(): void {
@@ -163,7 +163,8 @@ function benchRuntime(): void {
     return;
   }
   for (const withHook of [false, true]) {
-    const b = busyboxBundle(withHook);
+    const bundle = busyboxBundle(withHook);
+    const b = bundle.path;
     const samples: number[] = [];
     for (let r = 0; r < (REPS ?? 7); r++) {
       const id = `ondbench${process.pid}${r}`;
@@ -173,9 +174,10 @@ function benchRuntime(): void {
       spawnSync('runc', ['delete', '-f', id]);
     }
     record(withHook ? 'runc run, hook, no devices' : 'runc run, no hook', 0, samples);
-    rmSync(b, { recursive: true, force: true });
+    bundle.remove();
   }
-  const b = busyboxBundle(false);
+  const bundle = busyboxBundle(false);
+  const b = bundle.path;
   for (const sub of ['state', 'delete'] as const) {
     for (const via of ['runc', WRAPPER]) {
       const samples: number[] = [];
@@ -192,7 +194,7 @@ function benchRuntime(): void {
       record(`${via === 'runc' ? 'bare runc' : 'wrapper'} ${sub}`, 0, samples);
     }
   }
-  rmSync(b, { recursive: true, force: true });
+  bundle.remove();
 }
 
 function leftovers(): string {

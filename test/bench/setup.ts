@@ -1,8 +1,16 @@
 /** Bench fixtures: veth pairs made in one `ip -batch`, a fresh netns with a sleeping "container". */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { writeFileSync } from 'node:fs';
+import tmp from 'tmp';
+
+// Temp dirs go even when a run dies half way (an exception, Ctrl-C): the benchmark leaves nothing behind.
+tmp.setGracefulCleanup();
+
+/** A temp dir removed with its contents at teardown, or at exit at the latest. */
+export function tempDir(prefix: string): { path: string; remove(): void } {
+  const d = tmp.dirSync({ prefix, unsafeCleanup: true });
+  return { path: d.name, remove: () => d.removeCallback() };
+}
 
 let seq = 0;
 export function names(n: number, tag: string): { hosts: string[]; peers: string[] } {
@@ -33,15 +41,15 @@ export async function fixture(n: number, tag: string): Promise<Fixture> {
   execFileSync('ip', ['netns', 'add', netns]);
   const child = spawn('ip', ['netns', 'exec', netns, 'sleep', '3600'], { stdio: 'ignore' });
   await new Promise((r) => setTimeout(r, 30));
-  const dir = mkdtempSync(join(tmpdir(), 'ond-bench-'));
+  const dir = tempDir('ond-bench-');
   return {
-    hosts, peers, netns, pid: child.pid!, dir,
+    hosts, peers, netns, pid: child.pid!, dir: dir.path,
     teardown: () => {
       child.kill('SIGKILL');
       spawnSync('ip', ['netns', 'del', netns]);
       // Deleting the host-side peer removes the pair wherever the other end is.
       ipBatch([...peers, ...hosts].map((l) => `link del ${l}`), { force: true });
-      rmSync(dir, { recursive: true, force: true });
+      dir.remove();
     },
   };
 }

@@ -3,6 +3,7 @@
  * runc: {"ociVersion","id","status":"creating","pid","bundle"}; crun adds "root"
  * and says "created"; podman adds "annotations". poststop states may lack pid.
  */
+import coerceSemver from 'semver/functions/coerce.js';
 import parseSemver from 'semver/functions/parse.js';
 import { UsageError } from '../errors.js';
 
@@ -57,13 +58,16 @@ export function parseOciState(text: string): OciState {
   return state;
 }
 
-/** `ociVersion` is optional here (fake states in tests omit it), but when given it must be runtime-spec 1.x. */
+/**
+ * `ociVersion` is optional here (fake states in tests omit it), but when given it must be
+ * runtime-spec 1.x. crun 1.8 writes "1.0", which is not strict semver: it is read loosely.
+ */
 function specVersion(v: unknown): string {
   if (v === undefined) return '';
-  const parsed = typeof v === 'string' ? parseSemver(v) : null;
+  const parsed = typeof v === 'string' ? (parseSemver(v) ?? (/^\d+(\.\d+){0,2}$/.test(v) ? coerceSemver(v) : null)) : null;
   if (parsed === null) throw new UsageError(`container state: ociVersion ${JSON.stringify(v)} is not a semantic version`);
-  if (parsed.major !== SPEC_MAJOR) throw new UsageError(`container state: ociVersion ${parsed.version} is runtime-spec ${parsed.major}.x; this hook reads ${SPEC_MAJOR}.x`);
-  return parsed.version;
+  if (parsed.major !== SPEC_MAJOR) throw new UsageError(`container state: ociVersion ${JSON.stringify(v)} is runtime-spec ${parsed.major}.x; this hook reads ${SPEC_MAJOR}.x`);
+  return v as string;
 }
 
 export function requirePid(state: OciState, stage: string): number {

@@ -150,7 +150,8 @@ export function runcState(id: string, pid: number, bundle: string): Record<strin
 }
 
 export function crunState(id: string, pid: number, bundle: string): Record<string, unknown> {
-  return { ociVersion: '1.0.0', id, status: 'created', pid, bundle, root: join(bundle, 'rootfs') };
+  // What crun 1.8 really writes: ociVersion "1.0" (not strict semver) and root as given in config.json.
+  return { ociVersion: '1.0', id, status: 'created', pid, bundle, root: 'rootfs' };
 }
 
 export function baseConfig(linux: Record<string, unknown>): Record<string, unknown> {

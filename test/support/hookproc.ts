@@ -35,7 +35,8 @@ export function runcState(id: string, pid: number, bundle: string, annotations?:
 
 /** What crun 1.8 sends to createRuntime hooks: status "created" and an extra "root". */
 export function crunState(id: string, pid: number, bundle: string, annotations?: Record<string, string>): OciState {
-  const s: OciState = { ociVersion: '1.0.0', id, status: 'created', pid, bundle, root: join(bundle, 'rootfs') };
+  // What crun 1.8 really writes: ociVersion "1.0" (not strict semver) and root as given in config.json.
+  const s: OciState = { ociVersion: '1.0', id, status: 'created', pid, bundle, root: 'rootfs' };
   if (annotations !== undefined) s.annotations = annotations;
   return s;
 }

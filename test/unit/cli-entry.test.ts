@@ -30,13 +30,15 @@ test('runc and crun state forms', () => {
   assert.equal(parseOciState('{"id":"a","bundle":"/b","status":"stopped","pid":0}').pid, undefined);
 });
 
-test('state ociVersion: any runtime-spec 1.x (pre-releases too), absent allowed, 2.x and non-versions refused', () => {
+test('state ociVersion: any runtime-spec 1.x (pre-releases, crun\'s "1.0" too), absent allowed, 2.x and non-versions refused', () => {
   const state = (v: unknown): string => JSON.stringify({ ...(v !== undefined ? { ociVersion: v } : {}), id: 'abc', status: 'creating', pid: 42, bundle: '/b' });
   assert.equal(parseOciState(state('1.0.2-dev')).ociVersion, '1.0.2-dev');
   assert.equal(parseOciState(state('1.3.0')).ociVersion, '1.3.0');
   assert.equal(parseOciState(state(undefined)).ociVersion, '');
-  assert.throws(() => parseOciState(state('2.0.0')), /ociVersion 2\.0\.0 is runtime-spec 2\.x; this hook reads 1\.x/);
-  assert.throws(() => parseOciState(state('1.0')), /ociVersion "1\.0" is not a semantic version/);
+  assert.equal(parseOciState(state('1.0')).ociVersion, '1.0', 'crun 1.8 writes "1.0"');
+  assert.throws(() => parseOciState(state('2.0.0')), /ociVersion "2\.0\.0" is runtime-spec 2\.x; this hook reads 1\.x/);
+  assert.throws(() => parseOciState(state('2')), /ociVersion "2" is runtime-spec 2\.x/);
+  assert.throws(() => parseOciState(state('v1.x')), /ociVersion "v1\.x" is not a semantic version/);
   assert.throws(() => parseOciState(state(1)), /ociVersion 1 is not a semantic version/);
 });
 

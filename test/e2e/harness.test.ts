@@ -135,7 +135,9 @@ describe('netns, veth, ifb', () => {
     assert.equal(netnsOfPid(ctr.pid), `net:[${exec(['stat', '-Lc', '%i', ctr.netns.path]).trim()}]`);
     assert.equal(ctr.state('runc').status, 'creating');
     assert.equal(ctr.state('crun').status, 'created');
-    assert.equal(ctr.state('crun').root, `${ctr.bundle}/rootfs`);
+    // As crun 1.8 writes it: root as config.json gives it, ociVersion "1.0".
+    assert.equal(ctr.state('crun').root, 'rootfs');
+    assert.equal(ctr.state('crun').ociVersion, '1.0');
     assert.ok(existsSync(`${ctr.bundle}/config.json`));
     ctr.destroy();
     assert.ok(!netnsNames().includes(ctr.netns.name));

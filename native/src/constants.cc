@@ -7,6 +7,7 @@
 #include <linux/if_addr.h>
 #include <linux/if_link.h>
 #include <linux/netlink.h>
+#include <linux/nexthop.h>
 #include <linux/rtnetlink.h>
 #include <linux/sockios.h>
 #include <sys/file.h>
@@ -63,7 +64,11 @@ Napi::Object Constants(Napi::Env env) {
   C(RTPROT_UNSPEC); C(RTPROT_KERNEL); C(RTPROT_BOOT); C(RTPROT_STATIC);
   C(RTN_UNSPEC); C(RTN_UNICAST); C(RTN_LOCAL);
   C(RTA_DST); C(RTA_SRC); C(RTA_IIF); C(RTA_OIF); C(RTA_GATEWAY); C(RTA_PRIORITY); C(RTA_PREFSRC);
-  C(RTA_TABLE); C(RTA_MULTIPATH);
+  C(RTA_TABLE); C(RTA_MULTIPATH); C(RTA_NH_ID);
+  // nexthop objects (read only: which devices a route through `nhid` uses)
+  C(RTM_NEWNEXTHOP); C(RTM_GETNEXTHOP); C(NHA_ID); C(NHA_GROUP); C(NHA_OIF);
+  obj.Set("NHMSG_LEN", Napi::Number::New(env, static_cast<double>(sizeof(struct nhmsg))));
+  obj.Set("NEXTHOP_GRP_LEN", Napi::Number::New(env, static_cast<double>(sizeof(struct nexthop_grp))));
   // struct rtnexthop, aligned: where a multipath next hop's attributes start.
   obj.Set("RTNH_HDRLEN", Napi::Number::New(env, static_cast<double>(RTNH_LENGTH(0))));
   C(RTM_F_CLONED);

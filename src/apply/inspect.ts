@@ -7,6 +7,7 @@ import type { ValidationIssue } from '../errors.js';
 import { type Addr, addrList } from '../netlink/addr.js';
 import { RTNL } from '../netlink/constants.js';
 import { type Link, linkList } from '../netlink/link.js';
+import { type Nexthop, nexthopList } from '../netlink/nexthop.js';
 import { type Route, routeList } from '../netlink/route.js';
 import type { NetlinkSocket } from '../netlink/socket.js';
 import { matchesTemplate } from './names.js';
@@ -15,6 +16,8 @@ export interface NamespaceView {
   links: Link[];
   addrs: Addr[];
   routes: Route[];
+  /** Read only when a route names a nexthop object. */
+  nexthops: Nexthop[];
 }
 
 export function viewNamespace(sock: NetlinkSocket, what: { addrs?: boolean; routes?: boolean } = {}): NamespaceView {
@@ -23,7 +26,8 @@ export function viewNamespace(sock: NetlinkSocket, what: { addrs?: boolean; rout
   if (!links!.ok) throw links!.error;
   const addrs = what.addrs === true ? sock.run(addrList()) : [];
   const routes = what.routes === true ? sock.run(routeList()) : [];
-  return { links: links!.value, addrs, routes };
+  const nexthops = routes.some((r) => r.nhId !== undefined) ? sock.run(nexthopList()) : [];
+  return { links: links!.value, addrs, routes, nexthops };
 }
 
 export interface DeviceTarget {

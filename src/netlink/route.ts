@@ -26,6 +26,8 @@ export interface Route extends RouteInput {
   priority?: number;
   /** Interfaces of a multipath route's next hops (RTA_MULTIPATH); its `oif` is then 0. */
   nexthopOifs: number[];
+  /** RTA_NH_ID: the route goes through a nexthop object (see nexthop.ts). */
+  nhId?: number;
 }
 
 /**
@@ -68,6 +70,8 @@ export function decodeRoute(m: IncomingMessage): Route {
   if (prio !== undefined) r.priority = prio;
   const multipath = a.raw(RTNL.RTA_MULTIPATH);
   if (multipath !== undefined) r.nexthopOifs = decodeMultipathOifs(multipath);
+  const nhId = a.u32(RTNL.RTA_NH_ID);
+  if (nhId !== undefined) r.nhId = nhId;
   return r;
 }
 

@@ -13,6 +13,8 @@ import { checkSchema } from '../config/schema-check.js';
 import { PolicyError, type ValidationIssue } from '../errors.js';
 import { readJsonFile } from '../hook/bundle-config.js';
 import { RTNL } from '../netlink/constants.js';
+import { nexthopDevices } from '../netlink/nexthop.js';
+import type { Route } from '../netlink/route.js';
 import { GlobError, globMatch, parseGlob } from './glob.js';
 
 export { globMatch } from './glob.js';
@@ -70,7 +72,8 @@ const allowed = (globs: readonly string[] | undefined, name: string): boolean =>
 /** Interfaces that carry a default route of the host (any family, any table but `local`). */
 export function defaultRouteDevices(host: NamespaceView): Set<number> {
   const defaults = host.routes.filter((r) => r.dstLength === 0 && r.table !== RT_TABLE_LOCAL && r.type === RTNL.RTN_UNICAST);
-  return new Set(defaults.flatMap((r) => [r.oif, ...r.nexthopOifs]).filter((i) => i !== 0));
+  const devices = (r: Route): number[] => [r.oif, ...r.nexthopOifs, ...(r.nhId !== undefined ? nexthopDevices(r.nhId, host.nexthops) : [])];
+  return new Set(defaults.flatMap(devices).filter((i) => i !== 0));
 }
 
 /** Policy violations, as issues naming the device and the rule. Checked before anything changes. */

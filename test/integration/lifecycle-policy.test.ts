@@ -31,6 +31,18 @@ describe('host safety policy (the hook runs in a throwaway netns that plays the 
       for (const l of ['mp0', 'mp1', dev]) sh('ip', '-n', ns, 'link', 'set', l, 'up');
       sh('ip', '-n', ns, 'route', 'add', 'default', 'nexthop', 'via', '10.198.0.1', 'dev', 'mp0', 'nexthop', 'via', '10.199.0.1', 'dev', dev);
     }, /carries the host's default route/, 'allowDefaultRouteDevices'],
+    ['default route through a nexthop group, nexthop_compat_mode=0 (the route names only nhid)', (ns, dev) => {
+      sh('ip', '-n', ns, 'link', 'add', 'nh0', 'type', 'veth', 'peer', 'name', 'nh1');
+      sh('ip', '-n', ns, 'addr', 'add', '10.197.0.2/24', 'dev', 'nh0');
+      sh('ip', '-n', ns, 'addr', 'add', '10.199.0.2/24', 'dev', dev);
+      // A nexthop needs carrier: every link of this throwaway netns up, the device's veth peer included.
+      for (const l of ipJson(ns, 'link', 'show')) sh('ip', '-n', ns, 'link', 'set', l.ifname, 'up');
+      sh('ip', 'netns', 'exec', ns, 'sysctl', '-qw', 'net.ipv4.nexthop_compat_mode=0');
+      sh('ip', '-n', ns, 'nexthop', 'add', 'id', '10', 'via', '10.197.0.1', 'dev', 'nh0');
+      sh('ip', '-n', ns, 'nexthop', 'add', 'id', '11', 'via', '10.199.0.1', 'dev', dev);
+      sh('ip', '-n', ns, 'nexthop', 'add', 'id', '12', 'group', '10/11');
+      sh('ip', '-n', ns, 'route', 'add', 'default', 'nhid', '12');
+    }, /carries the host's default route/, 'allowDefaultRouteDevices'],
     ['bridge port', (ns, dev) => {
       sh('ip', '-n', ns, 'link', 'add', 'br0', 'type', 'bridge');
       sh('ip', '-n', ns, 'link', 'set', dev, 'master', 'br0');

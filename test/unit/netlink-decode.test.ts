@@ -10,6 +10,7 @@ import { decodeAddr } from '../../src/netlink/addr.js';
 import { type Attr, AttrSet, NetlinkDecodeError, attr, encodeAttrs } from '../../src/netlink/attr.js';
 import { decodeLink } from '../../src/netlink/link.js';
 import { type IncomingMessage, decodeAck, decodeMessages } from '../../src/netlink/message.js';
+import { decodeNexthop } from '../../src/netlink/nexthop.js';
 import { decodeRoute } from '../../src/netlink/route.js';
 import { decodeIfAddr, decodeIfInfo, decodeRtMsg } from '../../src/netlink/rtnl-headers.js';
 
@@ -143,6 +144,20 @@ describe('RTM_NEWROUTE', () => {
     const r = decodeRoute(m);
     assert.equal(r.oif, 0);
     assert.deepEqual(r.nexthopOifs, [4, 9]);
+  });
+
+  test('a route through a nexthop object: RTA_NH_ID', () => {
+    const m = only(wire({ type: 24, flags: 2, seq: 1, body: h('02 00 00 00 fe 03 00 01 00000000', '0800 0f00 fe000000', '0800 1e00 0c000000') }));
+    assert.equal(decodeRoute(m).nhId, 12);
+  });
+
+  test('RTM_NEWNEXTHOP: a single next hop, and a group of two (struct nexthop_grp)', () => {
+    const single = only(wire({ type: 104, flags: 2, seq: 1, body: h('02 00 00 00 00000000', '0800 0100 0a000000', '0800 0500 04000000') }));
+    assert.deepEqual(decodeNexthop(single), { id: 10, oif: 4, group: [] });
+    const group = only(wire({ type: 104, flags: 2, seq: 1, body: h('00 00 00 00 00000000', '0800 0100 0c000000', '1400 0200 0a000000 01 00 0000 0b000000 01 00 0000') }));
+    assert.deepEqual(decodeNexthop(group), { id: 12, oif: 0, group: [10, 11] });
+    const ragged = only(wire({ type: 104, flags: 2, seq: 1, body: h('00 00 00 00 00000000', '0800 0100 0c000000', '0a00 0200 0a000000 0100 0000') }));
+    assert.throws(() => decodeNexthop(ragged), NetlinkDecodeError);
   });
 
   test('a next hop whose length overruns RTA_MULTIPATH is a decode error', () => {

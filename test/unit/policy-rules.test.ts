@@ -40,6 +40,7 @@ const host: NamespaceView = {
     route(5, 4, { dstLength: 24 }),
     route(7, 4, { table: 255 }),
   ],
+  nexthops: [],
 };
 
 const rules = (p: Policy, names: string[]): string[] => checkPolicy(p, names.map(spec), host).map((i) => `${i.device}: ${i.message}`);
@@ -61,6 +62,15 @@ test('a multipath default route (RTA_MULTIPATH) marks every next hop device', ()
   assert.deepEqual([...defaultRouteDevices(mp)].sort(), [5, 7]);
   const out = checkPolicy(builtIn, ['free1', 'unreach', 'uplink4'].map(spec), mp).map((i) => i.device);
   assert.deepEqual(out, ['free1', 'unreach']);
+});
+
+test('a default route through a nexthop object (nexthop_compat_mode=0: only RTA_NH_ID) marks the devices of its group', () => {
+  const nh: NamespaceView = {
+    ...host,
+    routes: [route(0, 4, { nhId: 12 }), route(0, 6, { nhId: 20 })],
+    nexthops: [{ id: 10, oif: 5, group: [] }, { id: 11, oif: 7, group: [] }, { id: 12, oif: 0, group: [10, 11] }, { id: 20, oif: 3, group: [] }, { id: 30, oif: 2, group: [] }],
+  };
+  assert.deepEqual([...defaultRouteDevices(nh)].sort(), [3, 5, 7]);
 });
 
 test('allow-lists permit what the built-in rules refuse, except lo', () => {

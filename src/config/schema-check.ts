@@ -1,5 +1,5 @@
 /**
- * Runs the ahead-of-time compiled JSON Schema validators (see compile-schemas.ts).
+ * Runs the ahead-of-time compiled JSON Schema validators (see build/compile-schemas.ts).
  * Nothing is compiled at run time; the generated module is loaded on first use,
  * so a config that asks for no device never loads it.
  */

@@ -2,7 +2,8 @@
  * Build step: compiles spec/schema/*.schema.json into standalone validator
  * code, so the hook never compiles a schema at run time (ajv compile costs
  * tens of milliseconds on every container start).
- * Run by `npm run build` after tsc: node dist/src/config/compile-schemas.js
+ * Run by `npm run build` after tsc: node dist/src/build/compile-schemas.js; writes
+ * dist/src/config/generated/validators.cjs, next to the schema-check module that loads it.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -31,6 +32,6 @@ const code = standaloneCode(ajv, {
   nri: `${SCHEMA_BASE}nri-annotation.schema.json`,
   policy: `${SCHEMA_BASE}policy.schema.json`,
 });
-const out = join(here, 'generated', 'validators.cjs');
+const out = join(here, '..', 'config', 'generated', 'validators.cjs');
 mkdirSync(dirname(out), { recursive: true });
 writeFileSync(out, code);

@@ -39,6 +39,11 @@ Napi::Object Constants(Napi::Env env) {
   C(NLM_F_REPLACE); C(NLM_F_EXCL); C(NLM_F_CREATE); C(NLM_F_APPEND);
   C(NLM_F_CAPPED); C(NLM_F_ACK_TLVS);
   C(NLMSG_NOOP); C(NLMSG_ERROR); C(NLMSG_DONE); C(NLMSG_OVERRUN);
+  // Header sizes: the TypeScript codec lays out these structs byte by byte.
+  C(NLMSG_HDRLEN); C(NLA_HDRLEN);
+  obj.Set("IFINFOMSG_LEN", Napi::Number::New(env, static_cast<double>(sizeof(struct ifinfomsg))));
+  obj.Set("IFADDRMSG_LEN", Napi::Number::New(env, static_cast<double>(sizeof(struct ifaddrmsg))));
+  obj.Set("RTMSG_LEN", Napi::Number::New(env, static_cast<double>(sizeof(struct rtmsg))));
   C(NLMSGERR_ATTR_MSG); C(NLMSGERR_ATTR_OFFS); C(NLMSGERR_ATTR_COOKIE);
   C(NLA_F_NESTED); C(NLA_F_NET_BYTEORDER); C(NLA_TYPE_MASK);
   // rtnetlink message types

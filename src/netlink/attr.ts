@@ -5,7 +5,8 @@
 import { NL } from './constants.js';
 
 const LE = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
-const ATTR_HDR = 4;
+/** NLA_HDRLEN: sizeof(struct nlattr), aligned. */
+const ATTR_HDR = NL.NLA_HDRLEN;
 
 /** Rounds up to a multiple of 4 (NLMSG_ALIGN/NLA_ALIGN); exact for any length up to 2^53, not just 2^31. */
 export const align4 = (n: number): number => n + ((4 - (n % 4)) % 4);

@@ -7,7 +7,8 @@ import { native } from '../native/binding.js';
 import { type Attr, AttrSet, NetlinkDecodeError, attrsLength, align4, hostLittleEndian as LE, writeAttrs } from './attr.js';
 import { NL } from './constants.js';
 
-export const NLMSG_HDRLEN = 16;
+/** sizeof(struct nlmsghdr), aligned (NLMSG_HDRLEN in the header). */
+export const NLMSG_HDRLEN = NL.NLMSG_HDRLEN;
 
 export interface OutgoingMessage {
   type: number;

@@ -1,10 +1,12 @@
 /** Fixed rtnetlink family headers: ifinfomsg, ifaddrmsg, rtmsg. */
 import { hostLittleEndian as LE } from './attr.js';
 import { NetlinkDecodeError } from './attr.js';
+import { RTNL } from './constants.js';
 
-export const IFINFOMSG_LEN = 16;
-export const IFADDRMSG_LEN = 8;
-export const RTMSG_LEN = 12;
+/** sizeof(struct ifinfomsg), sizeof(struct ifaddrmsg), sizeof(struct rtmsg), from the headers. */
+export const IFINFOMSG_LEN = RTNL.IFINFOMSG_LEN;
+export const IFADDRMSG_LEN = RTNL.IFADDRMSG_LEN;
+export const RTMSG_LEN = RTNL.RTMSG_LEN;
 
 export interface IfInfoMsg {
   family: number;

@@ -44,14 +44,27 @@ function decode(text: string, path: string, issues: ValidationIssue[]): Decoded 
   }
 }
 
+interface YamlDocument {
+  errors: Error[];
+  warnings: Error[];
+  toJS(opts: { maxAliasCount: number }): unknown;
+}
 interface YamlModule {
-  parse(text: string, opts: { maxAliasCount: number; prettyErrors: boolean }): unknown;
+  parseDocument(text: string, opts: { prettyErrors: boolean; logLevel: 'silent' }): YamlDocument;
 }
 
-/** The YAML parser is loaded only when an annotation really is YAML. */
+/**
+ * The YAML parser is loaded only when an annotation really is YAML. Its
+ * warnings (an unknown tag, say) are refused like its errors: printed by
+ * Node they would break the hook's one stderr line, and they mean the value
+ * is not what its writer thought.
+ */
 function parseYaml(text: string): unknown {
   const yaml = createRequire(import.meta.url)('yaml') as YamlModule;
-  return yaml.parse(text, { maxAliasCount: 100, prettyErrors: true });
+  const doc = yaml.parseDocument(text, { prettyErrors: true, logLevel: 'silent' });
+  const problem = doc.errors[0] ?? doc.warnings[0];
+  if (problem !== undefined) throw problem;
+  return doc.toJS({ maxAliasCount: 100 });
 }
 
 /** `raw`: the annotations object as found (values of any type); only our keys are read. */

@@ -147,3 +147,21 @@ test('a device annotation in config.json that is not a string is reported', () =
   assert.deepEqual(issues, [{ path: 'annotations["oci-netdevices.io/devices"]', message: 'annotation values must be strings, got an array' }]);
   assert.deepEqual(collectIssues('linux').issues, [{ path: '', message: 'config must be a JSON object, got string' }]);
 });
+
+test('YAML warnings (an unknown tag) are refused as issues, never printed by Node', () => {
+  const warnings: Error[] = [];
+  const onWarning = (w: Error): void => {
+    warnings.push(w);
+  };
+  process.on('warning', onWarning);
+  try {
+    const { devices, issues } = collectIssues({ linux: { namespaces: [{ type: 'network' }] }, annotations: { 'oci-netdevices.io/devices': 'veth1: !mytag\n  name: eth1\n' } });
+    assert.deepEqual(devices, []);
+    assert.equal(issues.length, 1);
+    assert.match(issues[0]!.path, /^annotations\["oci-netdevices\.io\/devices"\]/);
+    assert.match(issues[0]!.message, /neither valid JSON nor valid YAML: .*!mytag/);
+  } finally {
+    process.off('warning', onWarning);
+  }
+  assert.deepEqual(warnings.map((w) => w.message), []);
+});

@@ -15,7 +15,8 @@ export { HOOK_BIN };
 
 export type StateForm = 'runc' | 'crun';
 
-export interface OciState {
+/** A container state as a runtime writes it on a hook's stdin (the hook parses it into its own OciState). */
+export interface WireState {
   ociVersion: string;
   id: string;
   status: string;
@@ -27,27 +28,27 @@ export interface OciState {
 }
 
 /** What runc 1.1 sends to createRuntime hooks. */
-export function runcState(id: string, pid: number, bundle: string, annotations?: Record<string, string>): OciState {
-  const s: OciState = { ociVersion: '1.0.2-dev', id, status: 'creating', pid, bundle };
+export function runcState(id: string, pid: number, bundle: string, annotations?: Record<string, string>): WireState {
+  const s: WireState = { ociVersion: '1.0.2-dev', id, status: 'creating', pid, bundle };
   if (annotations !== undefined) s.annotations = annotations;
   return s;
 }
 
 /** What crun 1.8 sends to createRuntime hooks: status "created" and an extra "root". */
-export function crunState(id: string, pid: number, bundle: string, annotations?: Record<string, string>): OciState {
+export function crunState(id: string, pid: number, bundle: string, annotations?: Record<string, string>): WireState {
   // What crun 1.8 really writes: ociVersion "1.0" (not strict semver) and root as given in config.json.
-  const s: OciState = { ociVersion: '1.0', id, status: 'created', pid, bundle, root: 'rootfs' };
+  const s: WireState = { ociVersion: '1.0', id, status: 'created', pid, bundle, root: 'rootfs' };
   if (annotations !== undefined) s.annotations = annotations;
   return s;
 }
 
 /** createRuntime state in either shape. */
-export function createRuntimeState(form: StateForm, id: string, pid: number, bundle: string, annotations?: Record<string, string>): OciState {
+export function createRuntimeState(form: StateForm, id: string, pid: number, bundle: string, annotations?: Record<string, string>): WireState {
   return form === 'runc' ? runcState(id, pid, bundle, annotations) : crunState(id, pid, bundle, annotations);
 }
 
 /** poststop state: runc sends no pid, crun sends pid 0. */
-export function poststopState(form: StateForm, id: string, bundle: string): OciState {
+export function poststopState(form: StateForm, id: string, bundle: string): WireState {
   return form === 'runc'
     ? { ociVersion: '1.0.2-dev', id, status: 'stopped', bundle }
     : { ociVersion: '1.0.0', id, status: 'stopped', pid: 0, bundle, root: join(bundle, 'rootfs') };
@@ -83,17 +84,17 @@ function hookEnv(o: HookRunOptions): NodeJS.ProcessEnv {
   return o.replaceEnv === true ? { ...o.env } : { ...process.env, ...o.env };
 }
 
-function stdinText(state: OciState | string): string {
+function stdinText(state: WireState | string): string {
   return typeof state === 'string' ? state : JSON.stringify(state);
 }
 
 /** Runs `bin/oci-netdevices hook <stage>` with `state` on stdin (async). */
-export function runHook(stage: string, state: OciState | string, o: HookRunOptions = {}): Promise<ExecResult> {
+export function runHook(stage: string, state: WireState | string, o: HookRunOptions = {}): Promise<ExecResult> {
   return execAsync(hookArgv(stage, o), { input: stdinText(state), env: hookEnv(o), cwd: o.cwd, timeoutMs: o.timeoutMs ?? 60_000 });
 }
 
 /** Same, synchronously. */
-export function runHookSync(stage: string, state: OciState | string, o: HookRunOptions = {}): ExecResult {
+export function runHookSync(stage: string, state: WireState | string, o: HookRunOptions = {}): ExecResult {
   return execResult(hookArgv(stage, o), { input: stdinText(state), env: hookEnv(o), cwd: o.cwd, timeoutMs: o.timeoutMs ?? 60_000 });
 }
 
@@ -123,8 +124,8 @@ export interface FakeContainer {
   bundle: string;
   process: ChildProcess;
   /** createRuntime state in runc's or crun's shape. */
-  state(form?: StateForm): OciState;
-  poststop(form?: StateForm): OciState;
+  state(form?: StateForm): WireState;
+  poststop(form?: StateForm): WireState;
   /** Rewrites the bundle's config.json. */
   setConfig(config: unknown): void;
   readConfig(): unknown;

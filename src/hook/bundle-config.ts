@@ -1,8 +1,9 @@
 /** Reads the bundle's config.json, bounded in size. */
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { UsageError } from '../errors.js';
 import { MAX_CONFIG_BYTES } from '../config/limits.js';
+import { readUpTo } from '../state/read-up-to.js';
 
 export function readJsonFile(path: string, what: string, maxBytes = MAX_CONFIG_BYTES): unknown {
   let fd: number;
@@ -14,23 +15,10 @@ export function readJsonFile(path: string, what: string, maxBytes = MAX_CONFIG_B
   try {
     const size = fstatSync(fd).size;
     if (size > maxBytes) throw new UsageError(`${what} ${path} is ${size} bytes, over the limit of ${maxBytes}`);
-    // Read to EOF: a pipe or /dev/stdin reports size 0, and a file may grow while we read.
-    let buf = Buffer.alloc(Math.max(size, 64 * 1024));
-    let off = 0;
-    for (;;) {
-      if (off === buf.length) {
-        if (off > maxBytes) throw new UsageError(`${what} ${path} is over the limit of ${maxBytes} bytes`);
-        const bigger = Buffer.alloc(buf.length * 2);
-        buf.copy(bigger);
-        buf = bigger;
-      }
-      const n = readSync(fd, buf, off, buf.length - off, null);
-      if (n === 0) break;
-      off += n;
-    }
-    if (off > maxBytes) throw new UsageError(`${what} ${path} is over the limit of ${maxBytes} bytes`);
+    const data = readUpTo(fd, maxBytes + 1, size);
+    if (data.length > maxBytes) throw new UsageError(`${what} ${path} is over the limit of ${maxBytes} bytes`);
     try {
-      return JSON.parse(buf.subarray(0, off).toString('utf8'));
+      return JSON.parse(data.toString('utf8'));
     } catch (e) {
       throw new UsageError(`${what} ${path} is not valid JSON: ${(e as Error).message}`);
     }

@@ -8,7 +8,8 @@
  * start time no longer matches). An fsync costs milliseconds on a disk-backed
  * state directory, on the critical path of every container start.
  */
-import { closeSync, constants, fstatSync, openSync, readSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { readUpTo } from './read-up-to.js';
 
 export function writeFileAtomic(path: string, data: string): void {
   const tmp = `${path}.${process.pid}.tmp`;
@@ -31,21 +32,9 @@ export function readFileNoFollow(path: string, maxBytes = 16 * 1024 * 1024): str
     throw e;
   }
   try {
-    // /proc files report size 0: read until EOF, within the bound.
-    let buf = Buffer.alloc(Math.min(Math.max(fstatSync(fd).size, 4096), maxBytes));
-    let off = 0;
-    for (;;) {
-      if (off === buf.length) {
-        if (buf.length >= maxBytes) throw new Error(`${path} is larger than ${maxBytes} bytes`);
-        const bigger = Buffer.alloc(Math.min(buf.length * 2, maxBytes));
-        buf.copy(bigger);
-        buf = bigger;
-      }
-      const n = readSync(fd, buf, off, buf.length - off, null);
-      if (n === 0) break;
-      off += n;
-    }
-    return buf.subarray(0, off).toString('utf8');
+    const data = readUpTo(fd, maxBytes, fstatSync(fd).size);
+    if (data.length >= maxBytes) throw new Error(`${path} is larger than ${maxBytes} bytes`);
+    return data.toString('utf8');
   } finally {
     closeSync(fd);
   }

@@ -7,6 +7,7 @@
  *   <dir>/containers/<id>/netns         bind-mount pin of the container's netns
  *   <dir>/locks/<ifname>.lock           flock held while a hook works on a device
  *   <dir>/claims/<ifname>               which container owns the device until teardown
+ *   <dir>/status/<id>.json              what the container got (status-store.ts)
  */
 import { chmodSync, existsSync, lstatSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -92,8 +93,16 @@ export class StateDir {
 
   /** Whether anything is kept for this container: its directory or its status (cheap; creates nothing). */
   knows(id: string): boolean {
-    assertContainerId(id);
-    return existsSync(join(this.root, 'containers', id)) || existsSync(join(this.root, 'status', `${id}.json`));
+    return existsSync(this.containerDir(id, false)) || existsSync(this.statusFile(id));
+  }
+
+  statusDir(create: boolean): string {
+    return create ? this.sub('status') : join(this.root, 'status');
+  }
+
+  /** The container's status report; the id is checked before it becomes a path. */
+  statusFile(id: string, create = false): string {
+    return join(this.statusDir(create), `${assertContainerId(id)}.json`);
   }
 
   containerFile(id: string, file: 'journal.json' | 'devices.json' | 'netns', create = false): string {

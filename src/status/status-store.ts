@@ -7,27 +7,13 @@
  * of it behind, while its status (saying why) must stay readable.
  */
 import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { readFileNoFollow, removeIfPresent, writeFileAtomic } from '../state/atomic-file.js';
-import { ensureDir, assertContainerId, isContainerId, type StateDir } from '../state/state-dir.js';
+import { isContainerId, type StateDir } from '../state/state-dir.js';
 import type { ContainerStatus, DeviceStatus } from './device-status.js';
-
-function dirOf(state: StateDir, create: boolean): string {
-  const dir = join(state.root, 'status');
-  if (create) {
-    ensureDir(state.root);
-    ensureDir(dir);
-  }
-  return dir;
-}
-
-function fileOf(state: StateDir, id: string, create: boolean): string {
-  return join(dirOf(state, create), `${assertContainerId(id)}.json`);
-}
 
 export function writeStatus(state: StateDir, id: string, devices: readonly DeviceStatus[]): void {
   const doc: ContainerStatus = { containerId: id, devices: [...devices] };
-  writeFileAtomic(fileOf(state, id, true), `${JSON.stringify(doc, null, 2)}\n`);
+  writeFileAtomic(state.statusFile(id, true), `${JSON.stringify(doc, null, 2)}\n`);
 }
 
 /** One container's status, or every container's (sorted by id); missing ones are left out. */
@@ -36,7 +22,7 @@ export function readStatus(state: StateDir, id?: string): ContainerStatus[] {
   if (id !== undefined) ids = [id];
   else {
     try {
-      ids = readdirSync(dirOf(state, false)).filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -5)).filter(isContainerId).sort();
+      ids = readdirSync(state.statusDir(false)).filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -5)).filter(isContainerId).sort();
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
       throw e;
@@ -44,12 +30,12 @@ export function readStatus(state: StateDir, id?: string): ContainerStatus[] {
   }
   const out: ContainerStatus[] = [];
   for (const i of ids) {
-    const text = readFileNoFollow(fileOf(state, i, false));
+    const text = readFileNoFollow(state.statusFile(i));
     if (text !== undefined) out.push(JSON.parse(text) as ContainerStatus);
   }
   return out;
 }
 
 export function removeStatus(state: StateDir, id: string): void {
-  removeIfPresent(fileOf(state, id, false));
+  removeIfPresent(state.statusFile(id));
 }

@@ -2,10 +2,15 @@
 import { DEFAULT_STATE_DIR, StateDir, isContainerId } from '../state/state-dir.js';
 import type { WrapperConfig } from './wrapper-config.js';
 
-/** OCI_NETDEVICES_STATE_DIR when set to an absolute path, else runtime.json's stateDir, else the default. */
-export function wrapperStateDir(env: NodeJS.ProcessEnv, config: WrapperConfig): string {
+/** OCI_NETDEVICES_STATE_DIR when set to an absolute path, else runtime.json's stateDir; undefined: neither says. */
+function stateDirSetting(env: NodeJS.ProcessEnv, config: WrapperConfig): string | undefined {
   const v = env.OCI_NETDEVICES_STATE_DIR;
-  return v !== undefined && v.startsWith('/') ? v : (config.stateDir ?? DEFAULT_STATE_DIR);
+  return v !== undefined && v.startsWith('/') ? v : config.stateDir;
+}
+
+/** The state directory the wrapper reads: the setting, else the default. */
+export function wrapperStateDir(env: NodeJS.ProcessEnv, config: WrapperConfig): string {
+  return stateDirSetting(env, config) ?? DEFAULT_STATE_DIR;
 }
 
 /** Global flags for the hook entries: what this environment (or runtime.json) says, fixed at create so poststop (run from another environment) agrees. */
@@ -14,8 +19,7 @@ export function hookArgsFromEnv(env: NodeJS.ProcessEnv, config: WrapperConfig): 
   const envLog = env.OCI_NETDEVICES_LOG;
   const log = envLog !== undefined && envLog !== '' ? envLog : config.logFile;
   if (log !== undefined) out.push('--log-file', log);
-  const envState = env.OCI_NETDEVICES_STATE_DIR;
-  const state = envState !== undefined && envState.startsWith('/') ? envState : config.stateDir;
+  const state = stateDirSetting(env, config);
   if (state !== undefined) out.push('--state-dir', state);
   return out;
 }

@@ -45,5 +45,3 @@ export async function openLog(file: string | undefined, base: Record<string, unk
     return silent;
   }
 }
-
-export const silentLog = silent;

@@ -7,7 +7,6 @@ import { fromB64 } from './host-original.js';
 import { addrAdd, addrList } from '../netlink/addr.js';
 import { RTNL } from '../netlink/constants.js';
 import { type Link, linkGet, linkSetMac, linkSetMtu, linkSetNs, linkSetOffloadSizes, linkSetUp, type OffloadSizes } from '../netlink/link.js';
-import { NetlinkError } from '../netlink/message.js';
 import { routeAdd } from '../netlink/route.js';
 import type { NetlinkSocket, Request } from '../netlink/socket.js';
 
@@ -74,8 +73,4 @@ export function restoreHostConfig(host: NetlinkSocket, link: Link, original: Hos
   });
   errors.push(...runAll(host, routes, [EEXIST]));
   return errors;
-}
-
-export function isNoDevice(e: unknown): boolean {
-  return e instanceof NetlinkError && e.code === 'ENODEV';
 }

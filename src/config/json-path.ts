@@ -39,15 +39,3 @@ export function fromPointer(base: string, pointer: string, mapRoot = false): str
   }
   return path;
 }
-
-/** The value at a JSON pointer inside `root`, undefined when absent. */
-export function atPointer(root: unknown, pointer: string): unknown {
-  if (pointer === '') return root;
-  let v: unknown = root;
-  for (const raw of pointer.slice(1).split('/')) {
-    const seg = raw.replace(/~1/g, '/').replace(/~0/g, '~');
-    if (typeof v !== 'object' || v === null || !Object.hasOwn(v, seg)) return undefined;
-    v = (v as Record<string, unknown>)[seg];
-  }
-  return v;
-}

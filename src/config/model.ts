@@ -56,7 +56,3 @@ export interface DeviceSpec {
   /** Where the entry came from. */
   source: 'config' | 'annotation';
 }
-
-export interface DeviceRequest {
-  devices: DeviceSpec[];
-}

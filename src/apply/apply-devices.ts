@@ -8,6 +8,7 @@
  */
 import type { Cidr, DeviceSpec } from '../config/model.js';
 import { formatIp } from '../config/ip.js';
+import { wantsEthtool } from '../ethtool/plan.js';
 import { type Addr, addrAdd, addrDel } from '../netlink/addr.js';
 import { RTNL } from '../netlink/constants.js';
 import { type Link, linkGet, linkList, linkSetMac, linkSetMtu, linkSetNs, linkSetOffloadSizes, linkSetUp, type OffloadSizes } from '../netlink/link.js';
@@ -78,7 +79,7 @@ export async function applyDevices(env: ApplyEnv, targets: readonly DeviceTarget
   tx.batch(ctr, 'add address', placed.flatMap((p) => p.spec.addresses.filter((a) => !p.present.has(addrKey(a.bytes, a.prefixLength))).map((a) => addressItem(ctr, p, a.bytes, a.family, a.prefixLength))));
 
   await checkpoint();
-  if (env.ethtool !== undefined) for (const p of placed) if (hasEthtool(p.spec)) env.ethtool(p, tx);
+  if (env.ethtool !== undefined) for (const p of placed) if (wantsEthtool(p.spec)) env.ethtool(p, tx);
 
   await checkpoint();
   tx.batch(ctr, 'set link up', placed.filter((p) => !p.link.up).map((p) => ({
@@ -106,10 +107,6 @@ export async function applyDevices(env: ApplyEnv, targets: readonly DeviceTarget
     movedByRuntime: p.movedByRuntime,
     original: p.original,
   }));
-}
-
-function hasEthtool(spec: DeviceSpec): boolean {
-  return Object.keys(spec.ethtool.features).length > 0 || Object.keys(spec.ethtool.privateFlags).length > 0;
 }
 
 /** Moves every host device into the container netns (renaming it on the way) and finds it there. */

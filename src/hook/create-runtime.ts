@@ -5,9 +5,9 @@
  * leaves no pin, claim or state behind.
  */
 import { applyDevices } from '../apply/apply-devices.js';
-import { ethtoolApplier, planAll, wantsEthtool } from '../apply/ethtool-apply.js';
-import type { EthtoolPlan } from '../apply/ethtool-plan.js';
-import { EthtoolSession } from '../apply/ethtool-session.js';
+import { ethtoolApplier, planAll } from '../ethtool/apply.js';
+import { type EthtoolPlan, wantsEthtool } from '../ethtool/plan.js';
+import { EthtoolSession } from '../ethtool/session.js';
 import { locateDevices, viewNamespace } from '../apply/inspect.js';
 import type { DeviceRecord, HostOriginal } from '../apply/record.js';
 import { type FaultInjection, Transaction } from '../apply/transaction.js';
@@ -117,7 +117,7 @@ async function moveAndConfigure(state: OciState, specs: DeviceSpec[], opts: Crea
       }
       return s;
     };
-    const ethtool = targets.some(wantsEthtool) ? planAll(targets, (t) => session(t.hostLink !== undefined ? null : ctrPath)) : undefined;
+    const ethtool = targets.some((t) => wantsEthtool(t.spec)) ? planAll(targets, (t) => session(t.hostLink !== undefined ? null : ctrPath)) : undefined;
     if (ethtool !== undefined && ethtool.issues.length > 0) throw new ValidationError(ethtool.issues);
     await interrupts.checkpoint().catch((e: unknown) => {
       throw e instanceof InterruptedError ? new InterruptedError(`${e.message}: nothing was changed`) : e;

@@ -5,7 +5,7 @@
  * sizes and ethtool settings, moved home under its original name, and its
  * host addresses and routes are re-added.
  */
-import { EthtoolSession } from '../apply/ethtool-session.js';
+import { EthtoolSession } from '../ethtool/session.js';
 import { resetAttributes, moveHome, restoreHostConfig } from '../apply/restore.js';
 import type { HostOriginal } from '../apply/record.js';
 import { StepError } from '../errors.js';

@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { constants as os } from 'node:os';
 import { after, before, describe, test } from 'node:test';
 import { ethtoolFeaturesGet, ethtoolFeaturesSet, ethtoolPrivFlagsGet } from '../../src/netlink/ethtool-ops.js';
-import { EthtoolConfigError, planFeatures, verifyFeatures } from '../../src/netlink/ethtool-plan.js';
+import { EthtoolConfigError, planFeatures, verifyFeatures } from '../../src/ethtool/feature-rules.js';
 import { GenlFamilyCache } from '../../src/netlink/genl.js';
 import { NetlinkError } from '../../src/netlink/message.js';
 import { openGeneric } from '../../src/netlink/open.js';

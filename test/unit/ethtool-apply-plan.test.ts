@@ -2,8 +2,8 @@
 // session, over the in-memory FakeEthtoolKernel.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { notActivated, planEthtool } from '../../src/apply/ethtool-plan.js';
-import { EthtoolSession } from '../../src/apply/ethtool-session.js';
+import { notActivated, planEthtool } from '../../src/ethtool/plan.js';
+import { EthtoolSession } from '../../src/ethtool/session.js';
 import type { DeviceSpec } from '../../src/config/model.js';
 import { NetlinkSocket } from '../../src/netlink/socket.js';
 import { FakeEthtoolKernel } from './fake-ethtool-kernel.js';

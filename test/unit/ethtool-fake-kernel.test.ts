@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import { attr } from '../../src/netlink/attr.js';
 import { ETHTOOL } from '../../src/netlink/constants.js';
 import { decodeFeatures, ethtoolFeaturesGet, ethtoolFeaturesSet, ethtoolPrivFlagsGet, ethtoolPrivFlagsSet } from '../../src/netlink/ethtool-ops.js';
-import { planFeatures, planPrivFlags, verifyFeatures } from '../../src/netlink/ethtool-plan.js';
+import { planFeatures, planPrivFlags, verifyFeatures } from '../../src/ethtool/feature-rules.js';
 import { GenlFamilyCache, genlFamilyId, genlRequest } from '../../src/netlink/genl.js';
 import { NetlinkError } from '../../src/netlink/message.js';
 import { NetlinkSocket } from '../../src/netlink/socket.js';

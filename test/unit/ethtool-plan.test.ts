@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { FEATURE_ALIASES, aliasesPresent, expandFeatureAlias, featureAlias, matchesPattern } from '../../src/netlink/ethtool-names.js';
-import { EthtoolConfigError, type FeatureView, planFeatures, planPrivFlags, verifyFeatures } from '../../src/netlink/ethtool-plan.js';
+import { FEATURE_ALIASES, aliasesPresent, expandFeatureAlias, featureAlias, matchesPattern } from '../../src/ethtool/feature-names.js';
+import { EthtoolConfigError, type FeatureView, planFeatures, planPrivFlags, verifyFeatures } from '../../src/ethtool/feature-rules.js';
 
 /** The kernel's feature names as Linux 6.18 reports them on a veth (ethtool -k), in bit order. */
 const KERNEL = [

@@ -1,14 +1,14 @@
 /**
  * Pure resolution of a user's ethtool settings against what the device has.
  *
- * Features: a kernel feature name is used as is; a CLI name (ethtool-names.ts)
+ * Features: a kernel feature name is used as is; a CLI name (feature-names.ts)
  * means, as in the ethtool CLI, every changeable bit behind it. Bits that are
  * [fixed] (not in the device's hw set) are left alone and reported in
  * `fixedLeft`; if none of an alias's bits is changeable and the request
  * differs from the current state, that is an error, as is a fixed kernel name
  * that differs. A request already met by a fixed bit is fine and sends nothing.
  */
-import { aliasesPresent, expandFeatureAlias } from './ethtool-names.js';
+import { aliasesPresent, expandFeatureAlias } from './feature-names.js';
 
 /** A setting the device cannot take. `field` names the config key, e.g. `ethtool.features["tso"]`. */
 export class EthtoolConfigError extends Error {

@@ -1,13 +1,18 @@
 /**
  * A device's requested ethtool settings resolved against what the device
- * really has, before anything changes (rules in netlink/ethtool-plan.ts), as
+ * really has, before anything changes (rules in feature-rules.ts), as
  * config issues naming the JSON path and the device, plus what each changed
  * bit was before (for undo and teardown).
  */
 import type { DeviceSpec } from '../config/model.js';
 import type { ValidationIssue } from '../errors.js';
 import type { EthtoolFeatures } from '../netlink/ethtool-ops.js';
-import { EthtoolConfigError, planFeatures, planPrivFlags, verifyFeatures } from '../netlink/ethtool-plan.js';
+import { EthtoolConfigError, planFeatures, planPrivFlags, verifyFeatures } from './feature-rules.js';
+
+/** Whether a device asks for any ethtool setting at all. */
+export function wantsEthtool(spec: DeviceSpec): boolean {
+  return Object.keys(spec.ethtool.features).length > 0 || Object.keys(spec.ethtool.privateFlags).length > 0;
+}
 
 export interface EthtoolPlan {
   /** Kernel feature bits to set, and the wanted state each had before. */

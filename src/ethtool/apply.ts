@@ -3,22 +3,18 @@
  * netns where the device is now), applied in the container netns with undo.
  */
 import type { ValidationIssue } from '../errors.js';
-import type { Placed } from './apply-devices.js';
-import { type EthtoolPlan, notActivated, planEthtool } from './ethtool-plan.js';
-import type { EthtoolSession } from './ethtool-session.js';
-import type { DeviceTarget } from './inspect.js';
-import type { Transaction } from './transaction.js';
-
-export function wantsEthtool(t: DeviceTarget): boolean {
-  return Object.keys(t.spec.ethtool.features).length > 0 || Object.keys(t.spec.ethtool.privateFlags).length > 0;
-}
+import type { Placed } from '../apply/apply-devices.js';
+import { type EthtoolPlan, notActivated, planEthtool, wantsEthtool } from './plan.js';
+import type { EthtoolSession } from './session.js';
+import type { DeviceTarget } from '../apply/inspect.js';
+import type { Transaction } from '../apply/transaction.js';
 
 /** Plans every device's ethtool settings; `sessionFor` gives the session of the netns the device is in. */
 export function planAll(targets: readonly DeviceTarget[], sessionFor: (t: DeviceTarget) => EthtoolSession): { plans: Map<string, EthtoolPlan>; issues: ValidationIssue[] } {
   const plans = new Map<string, EthtoolPlan>();
   const issues: ValidationIssue[] = [];
   for (const t of targets) {
-    if (!wantsEthtool(t)) continue;
+    if (!wantsEthtool(t.spec)) continue;
     const link = t.hostLink ?? t.containerLink!;
     const s = sessionFor(t);
     const features = Object.keys(t.spec.ethtool.features).length > 0 ? s.features(link.index) : undefined;

@@ -15,6 +15,7 @@ import { type Link, linkGet, linkList, linkSetMac, linkSetMtu, linkSetNs, linkSe
 import { type Route, routeAdd, routeDel, routeList, routeReplace, type RouteInput } from '../netlink/route.js';
 import { NetlinkError } from '../netlink/message.js';
 import type { NetlinkSocket, Request } from '../netlink/socket.js';
+import { type DeviceIdentity, identifies, identityOf } from '../state/identity.js';
 import { type DeviceTarget, type NamespaceView, findMoved } from './inspect.js';
 import { snapshotHost } from './host-original.js';
 import type { DeviceRecord, HostOriginal } from './record.js';
@@ -26,11 +27,14 @@ export interface ApplyEnv {
   ctr: NetlinkSocket;
   hostNetnsFd: number;
   ctrNetnsFd: number;
+  /** nsfs inodes of both netns: part of each device's identity. */
+  hostNetnsIno: number;
+  ctrNetnsIno: number;
   tx: Transaction;
   /** Applies ethtool settings to the container-side link; records originals it changed. */
   ethtool?: (target: Placed, tx: Transaction) => void;
-  /** Called with every device's host snapshot before the first move (the crash journal). */
-  beforeMove?: (originals: ReadonlyMap<string, HostOriginal>) => void;
+  /** Called with every device's host snapshot and identity before the first move (the crash journal). */
+  beforeMove?: (originals: ReadonlyMap<string, HostOriginal>, identities: ReadonlyMap<string, DeviceIdentity>) => void;
   /** Awaited between phases and move chunks: where signals and the deadline get their turn. */
   checkpoint?: () => Promise<void>;
 }
@@ -44,6 +48,7 @@ export interface Placed {
   link: Link;
   original: HostOriginal;
   movedByRuntime: boolean;
+  identity: DeviceIdentity;
   /** Addresses already on the link once in the container (carried over or set by the runtime). */
   present: Set<string>;
 }
@@ -106,39 +111,46 @@ export async function applyDevices(env: ApplyEnv, targets: readonly DeviceTarget
     containerIndex: p.link.index,
     movedByRuntime: p.movedByRuntime,
     original: p.original,
+    identity: p.identity,
   }));
 }
 
-/** Moves every host device into the container netns (renaming it on the way) and finds it there. */
+/** Moves every host device into the container netns (renaming it on the way) and finds it there by identity. */
 async function moveAll(env: ApplyEnv, targets: readonly DeviceTarget[], hostView: NamespaceView, ctrView: NamespaceView, checkpoint: () => Promise<void>): Promise<Placed[]> {
   const { tx, host, ctr } = env;
   const toMove = targets.filter((t) => t.hostLink !== undefined);
   const beforeIdx = new Set(ctrView.links.map((l) => l.index));
   const originals = new Map(toMove.map((t) => [t.spec.hostName, snapshotHost(t.hostLink!, hostView)]));
+  const identities = new Map(toMove.map((t) => {
+    const id = identityOf(t.hostLink!, env.hostNetnsIno, env.ctrNetnsIno);
+    if (t.spec.hardwareAddr !== undefined) id.containerMac = t.spec.hardwareAddr;
+    return [t.spec.hostName, id];
+  }));
 
-  // The undo looks the device up when it runs: its container ifindex is only known after the move.
-  const locate = (t: DeviceTarget): Link | undefined => {
-    const found = findMoved(t, beforeIdx, ctr.run(linkList()));
-    return found;
-  };
+  // The undo looks the device up by identity when it runs: its container ifindex and name are
+  // only known after the move, and a refused rename leaves it under its host name.
   const undoMove = (t: DeviceTarget): void => {
-    const link = locate(t);
-    if (link === undefined) throw new Error(`cannot find ${t.spec.hostName} in the container netns to move it back`);
+    const id = identities.get(t.spec.hostName)!;
+    const link = findMoved(id, beforeIdx, ctr.run(linkList()));
+    if (link === undefined) {
+      if (stillOnHost(host, t.hostLink!.index, id)) return; // never moved: nothing to undo
+      throw new Error(`cannot identify ${t.spec.hostName} in the container netns (ifindex ${id.hostIndex}${id.mac !== undefined ? `, MAC ${id.mac}` : ''}) to move it back`);
+    }
     const errors = moveHome(ctr, host, env.hostNetnsFd, link.index, originals.get(t.spec.hostName)!);
     if (errors.length > 0) throw new Error(errors.map((e) => e.message).join('; '));
   };
   const moveChunk = (chunk: DeviceTarget[]): void => {
     tx.batch(host, 'move to container netns', chunk.map((t) => ({
       device: t.spec.hostName,
-      request: linkSetNs({ index: t.hostLink!.index }, env.ctrNetnsFd, t.spec.containerName),
+      request: linkSetNs({ index: t.hostLink!.index }, env.ctrNetnsFd, t.containerName),
       undo: () => undoMove(t),
       // The kernel moves first and renames after: a failed rename leaves the device moved.
       onFailure: () => {
-        if (!stillOnHost(host, t.hostLink!.index)) tx.registerUndo({ device: t.spec.hostName, what: 'move to container netns (partial)', run: () => undoMove(t) });
+        if (!stillOnHost(host, t.hostLink!.index, identities.get(t.spec.hostName)!)) tx.registerUndo({ device: t.spec.hostName, what: 'move to container netns (partial)', run: () => undoMove(t) });
       },
     })));
   };
-  env.beforeMove?.(originals);
+  env.beforeMove?.(originals, identities);
   for (let i = 0; i < toMove.length; i += MOVE_CHUNK) {
     if (i > 0) await checkpoint();
     moveChunk(toMove.slice(i, i + MOVE_CHUNK));
@@ -151,22 +163,25 @@ async function moveAll(env: ApplyEnv, targets: readonly DeviceTarget[], hostView
     if (t.containerLink !== undefined) {
       placed.push({
         spec: t.spec, link: t.containerLink, movedByRuntime: true, original: snapshotHost(t.containerLink, ctrView),
+        identity: { ...identityOf(t.containerLink, env.ctrNetnsIno, env.ctrNetnsIno), containerIndex: t.containerLink.index },
         present: new Set(ctrView.addrs.filter((a) => a.index === t.containerLink!.index).map((a) => addrKey(a.bytes, a.prefixLength))),
       });
       continue;
     }
-    const link = findMoved(t, claimed, after);
-    if (link === undefined) throw new Error(`device ${t.spec.hostName} moved but was not found in the container netns`);
+    const id = identities.get(t.spec.hostName)!;
+    const link = findMoved(id, claimed, after);
+    if (link === undefined || link.name !== t.containerName) throw new Error(`device ${t.spec.hostName} moved but was not found in the container netns as ${t.containerName}`);
     claimed.add(link.index);
-    placed.push({ spec: t.spec, link, movedByRuntime: false, original: originals.get(t.spec.hostName)!, present: new Set() });
+    id.containerIndex = link.index;
+    placed.push({ spec: t.spec, link, movedByRuntime: false, original: originals.get(t.spec.hostName)!, identity: id, present: new Set() });
   }
   return placed;
 }
 
-function stillOnHost(host: NetlinkSocket, index: number): boolean {
+/** Is the device still in the host netns (its move never happened)? */
+function stillOnHost(host: NetlinkSocket, index: number, id: DeviceIdentity): boolean {
   try {
-    host.run(linkGet({ index }));
-    return true;
+    return identifies(host.run(linkGet({ index })), id, 'host');
   } catch {
     return false;
   }

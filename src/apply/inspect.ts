@@ -10,7 +10,7 @@ import { type Link, linkList } from '../netlink/link.js';
 import { type Nexthop, nexthopList } from '../netlink/nexthop.js';
 import { type Route, routeList } from '../netlink/route.js';
 import type { NetlinkSocket } from '../netlink/socket.js';
-import { matchesTemplate } from './names.js';
+import { type DeviceIdentity, findByIdentity } from '../state/identity.js';
 
 export interface NamespaceView {
   links: Link[];
@@ -32,6 +32,12 @@ export function viewNamespace(sock: NetlinkSocket, what: { addrs?: boolean; rout
 
 export interface DeviceTarget {
   spec: DeviceSpec;
+  /**
+   * The container-side name the device will get: the spec's name, or its `%d` template
+   * resolved before anything moves (against the names in the container netns and every
+   * fixed name asked for), so no rename can collide.
+   */
+  containerName: string;
   /** The device in the host netns; absent when the runtime already moved it. */
   hostLink?: Link;
   /** The device already in the container netns (moved natively by the runtime). */
@@ -56,7 +62,7 @@ export function locateDevices(specs: readonly DeviceSpec[], host: NamespaceView,
     if (hostLink === undefined) {
       const already = templated ? undefined : ctrByName.get(spec.containerName);
       if (already !== undefined) {
-        targets.push({ spec, containerLink: already });
+        targets.push({ spec, containerName: already.name, containerLink: already });
         checkLimits(spec, already, issue);
       } else {
         issue('', `host device ${JSON.stringify(spec.hostName)} does not exist in the runtime's network namespace`);
@@ -72,9 +78,35 @@ export function locateDevices(specs: readonly DeviceSpec[], host: NamespaceView,
       continue;
     }
     checkLimits(spec, hostLink, issue);
-    targets.push({ spec, hostLink });
+    targets.push({ spec, containerName: spec.containerName, hostLink });
   }
+  resolveTemplates(targets, ctr, issues);
   return { targets, issues };
+}
+
+/**
+ * Gives every `%d` template the lowest free number, as the kernel's dev_alloc_name() would,
+ * but knowing all the fixed names first: `eth%d` next to a fixed `eth0` becomes eth1.
+ */
+function resolveTemplates(targets: DeviceTarget[], ctr: NamespaceView, issues: ValidationIssue[]): void {
+  const used = new Set(ctr.links.map((l) => l.name));
+  for (const t of targets) if (t.hostLink !== undefined && !t.containerName.includes('%')) used.add(t.containerName);
+  for (const t of targets) {
+    if (t.hostLink === undefined || !t.containerName.includes('%d')) continue;
+    const [head, tail] = [t.spec.containerName.slice(0, t.spec.containerName.indexOf('%d')), t.spec.containerName.slice(t.spec.containerName.indexOf('%d') + 2)];
+    let name: string | undefined;
+    for (let n = 0; n < 32768 && name === undefined; n++) {
+      const candidate = `${head}${n}${tail}`;
+      if (Buffer.byteLength(candidate) > 15) break;
+      if (!used.has(candidate)) name = candidate;
+    }
+    if (name === undefined) {
+      issues.push({ path: t.spec.path, device: t.spec.hostName, message: `no free name for template ${JSON.stringify(t.spec.containerName)} in the container's network namespace` });
+      continue;
+    }
+    used.add(name);
+    t.containerName = name;
+  }
 }
 
 function checkLimits(spec: DeviceSpec, link: Link, issue: (field: string, message: string) => void): void {
@@ -104,11 +136,11 @@ function checkLimits(spec: DeviceSpec, link: Link, issue: (field: string, messag
   }
 }
 
-/** The container-side link a device became, found after the move. */
-export function findMoved(target: DeviceTarget, before: ReadonlySet<number>, after: readonly Link[]): Link | undefined {
-  const want = target.spec.containerName;
-  const byIndex = after.find((l) => l.index === target.hostLink?.index && matchesTemplate(l.name, want));
-  if (byIndex !== undefined) return byIndex;
-  // The kernel gives a new ifindex when the old one is taken in the target netns.
-  return after.find((l) => !before.has(l.index) && matchesTemplate(l.name, want));
+/**
+ * The container-side link a device became, found after the move by its identity (the
+ * kernel gives a new ifindex when the old one is taken in the target netns, and keeps the
+ * host name when it refused the rename); `claimed` are links already spoken for.
+ */
+export function findMoved(identity: DeviceIdentity, claimed: ReadonlySet<number>, after: readonly Link[]): Link | undefined {
+  return findByIdentity(after.filter((l) => !claimed.has(l.index) && (l.flags & RTNL.IFF_LOOPBACK) === 0), identity, 'container');
 }

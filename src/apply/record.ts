@@ -2,6 +2,7 @@
  * What the hook remembers about each device it moved: enough to put the
  * device back on the host exactly as it was (teardown, crash recovery).
  */
+import type { DeviceIdentity } from '../state/identity.js';
 
 export interface SavedAddress {
   family: 4 | 6;
@@ -50,4 +51,6 @@ export interface DeviceRecord {
   /** True when the runtime had already moved it (we only configured it). */
   movedByRuntime: boolean;
   original: HostOriginal;
+  /** Who the device is, with its container ifindex (src/state/identity.ts). */
+  identity: DeviceIdentity;
 }

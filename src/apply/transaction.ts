@@ -31,7 +31,8 @@ export class InjectedFault extends Error {
 export interface BatchItem<T> {
   device: string;
   request: Request<T>;
-  undo?: (result: T) => void;
+  /** Must be idempotent: after a lost answer it runs without knowing whether the request was applied (no result). */
+  undo?: (result: T | undefined) => void;
   onFailure?: (error: Error) => void;
 }
 
@@ -81,7 +82,17 @@ export class Transaction {
   ): T[] {
     if (items.length === 0) return [];
     for (const it of items) this.enter(it.device, step);
-    const outcomes: Outcome<T>[] = sock.runBatch(items.map((it) => it.request));
+    let outcomes: Outcome<T>[];
+    try {
+      outcomes = sock.runBatch(items.map((it) => it.request));
+    } catch (e) {
+      // The batch was sent but its answers were lost part way: any request may have been applied.
+      for (const it of items) {
+        const undo = it.undo;
+        if (undo !== undefined) this.undos.push({ device: it.device, what: `${step} (answer lost)`, run: () => undo(undefined) });
+      }
+      throw new StepError(step, items[0]!.device, e);
+    }
     let failure: StepError | undefined;
     const values: T[] = [];
     outcomes.forEach((o, i) => {

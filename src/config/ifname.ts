@@ -12,11 +12,15 @@ export function validIfName(name: string): string | undefined {
   if (name === '.' || name === '..') return `must not be "${name}"`;
   if (name.includes('/')) return 'must not contain "/"';
   if (name.includes(':')) return 'must not contain ":"';
-  // The kernel's isspace(): space, \t, \n, \v, \f, \r.
-  if (/[ \t\n\v\f\r]/.test(name)) return 'must not contain whitespace (space, tab, newline, \\v, \\f, \\r)';
   if (name.includes('\0')) return 'must not contain a NUL byte';
+  // dev_valid_name() walks the UTF-8 bytes with the kernel's isspace() (lib/ctype.c), which is true
+  // for 0x09-0x0d, 0x20 and 0xA0: a character whose UTF-8 form holds 0xA0 (U+00A0, U+0120, ...) is refused.
+  const bad = Buffer.from(name, 'utf8').find((b) => KERNEL_SPACE.has(b));
+  if (bad !== undefined) return `must not contain a byte the kernel counts as whitespace (0x${bad.toString(16).padStart(2, '0')}; the kernel's isspace() covers 0x09-0x0d, 0x20, 0xa0)`;
   return undefined;
 }
+
+const KERNEL_SPACE = new Set([0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x20, 0xa0]);
 
 /** A name holding a `%d` template (the kernel picks the number): exactly one `%`, and it is `%d`. */
 export function isTemplate(name: string): boolean {

@@ -8,7 +8,7 @@ import { applyDevices } from '../apply/apply-devices.js';
 import { ethtoolApplier, planAll } from '../ethtool/apply.js';
 import { type EthtoolPlan, wantsEthtool } from '../ethtool/plan.js';
 import { EthtoolSession } from '../ethtool/session.js';
-import { locateDevices, viewNamespace } from '../apply/inspect.js';
+import { type DeviceTarget, type NamespaceView, locateDevices, viewNamespace } from '../apply/inspect.js';
 import type { DeviceRecord, HostOriginal } from '../apply/record.js';
 import { type FaultInjection, Transaction } from '../apply/transaction.js';
 import { extractDevices } from '../config/extract.js';
@@ -16,7 +16,7 @@ import type { DeviceSpec } from '../config/model.js';
 import { DeviceBusyError, InterruptedError, NetDevError, PolicyError, StepError, ValidationError, formatIssue } from '../errors.js';
 import { type Observed, buildStatus } from '../status/device-status.js';
 import { writeStatus } from '../status/status-store.js';
-import { linkList } from '../netlink/link.js';
+import { type Link, linkList } from '../netlink/link.js';
 import { addrList } from '../netlink/addr.js';
 import { RTNL } from '../netlink/constants.js';
 import { formatIp } from '../config/ip.js';
@@ -35,6 +35,12 @@ import { Interrupts } from './interrupts.js';
 import { NetnsFd, assertOwnNetns, netnsPathOf } from './netns.js';
 import { type OciState, requirePid } from './oci-state.js';
 import { recoverAbandoned } from './recover.js';
+import { type ClaimContext, judgeClaim } from './claim-check.js';
+import type { DeviceIdentity } from '../state/identity.js';
+import { fstatSync } from 'node:fs';
+
+/** containerd's CRI puts the pod sandbox's id on every container of the pod. */
+const SANDBOX_ID_ANNOTATION = 'io.kubernetes.cri.sandbox-id';
 
 export interface CreateRuntimeOptions {
   stateDir: StateDir;
@@ -75,19 +81,24 @@ function reportStatus(dir: StateDir, id: string, specs: readonly DeviceSpec[], o
   }
 }
 
-async function moveAndConfigure(state: OciState, specs: DeviceSpec[], opts: CreateRuntimeOptions): Promise<{ records: DeviceRecord[]; observed: Map<string, Observed> }> {
+async function moveAndConfigure(state: OciState, allSpecs: DeviceSpec[], opts: CreateRuntimeOptions): Promise<{ records: DeviceRecord[]; observed: Map<string, Observed> }> {
   const { log, stateDir } = opts;
   const pid = requirePid(state, 'createRuntime');
   const ctrPath = netnsPathOf(pid);
   assertOwnNetns(ctrPath);
 
   // A hook that died mid-apply (SIGKILL, power loss) left a journal: bring its devices home first.
-  for (const r of recoverAbandoned(stateDir)) log.warn({ recovered: r.id, restored: r.restored, missing: r.missing, errors: r.errors, notes: r.notes }, 'recovered devices of an abandoned hook');
+  // Each container's record on its own: one that cannot be recovered is logged, never blocks this start.
+  for (const r of recoverAbandoned(stateDir)) {
+    if (r.errors.length > 0) log.error({ recovered: r.id, restored: r.restored, missing: r.missing, errors: r.errors, notes: r.notes }, 'could not recover an abandoned container; skipped');
+    else log.warn({ recovered: r.id, restored: r.restored, missing: r.missing, notes: r.notes }, 'recovered devices of an abandoned hook');
+  }
 
-  const locks = DeviceLocks.acquire(stateDir, specs.map((s) => s.hostName), state.id);
+  const locks = DeviceLocks.acquire(stateDir, allSpecs.map((s) => s.hostName), state.id, { others: 'report' });
   const interrupts = new Interrupts(opts.deadlineSeconds);
   const sockets: NetlinkSocket[] = [];
   const fds: NetnsFd[] = [];
+  let committed: { ctr: NetlinkSocket; records: DeviceRecord[]; observed: Map<string, Observed> } | undefined;
   try {
     const host = openRoute(null);
     sockets.push(host);
@@ -97,11 +108,18 @@ async function moveAndConfigure(state: OciState, specs: DeviceSpec[], opts: Crea
     fds.push(hostFd);
     const ctrFd = new NetnsFd(ctrPath);
     fds.push(ctrFd);
+    const hostNetnsIno = fstatSync(hostFd.fd).ino;
+    const ctrNetnsIno = fstatSync(ctrFd.fd).ino;
 
     const hostView = viewNamespace(host, { addrs: true, routes: true });
+    const ctrView = viewNamespace(ctr, { addrs: true });
+    const shared = judgeClaims(stateDir, state, locks.claimedByOthers, { hostLinks: hostView.links, ctrLinks: ctrView.links, ctrNetnsIno }, log);
+    // Devices a live claim already moved into this very netns (a pod's sandbox) are there: nothing to move.
+    const observedShared = observeLinks(ctrView, [...shared].map(([hostName, link]) => ({ hostName, index: link.index })));
+    const specs = allSpecs.filter((s) => !shared.has(s.hostName));
+    if (specs.length === 0) return { records: [], observed: observedShared };
     const refused = checkPolicy(opts.policy, specs, hostView);
     if (refused.length > 0) throw new PolicyError(refused.map(formatIssue).join('; '));
-    const ctrView = viewNamespace(ctr, { addrs: true });
     const { targets, issues } = locateDevices(specs, hostView, ctrView);
     if (issues.length > 0) throw new ValidationError(issues);
 
@@ -132,18 +150,23 @@ async function moveAndConfigure(state: OciState, specs: DeviceSpec[], opts: Crea
     );
     let journal: Journal | undefined;
     // The crash journal goes to disk before the first kernel change (the pin, then the moves).
-    const beforeMove = (originals: ReadonlyMap<string, HostOriginal>): void => {
+    const beforeMove = (originals: ReadonlyMap<string, HostOriginal>, identities: ReadonlyMap<string, DeviceIdentity>): void => {
       journal = {
         version: 1, id: state.id, teardown: opts.teardown, hookPid: process.pid, hookStart: processStartTime(process.pid) ?? '',
-        devices: specs.filter((s) => originals.has(s.hostName)).map((s) => journalDevice(s, originals.get(s.hostName)!, ethtool?.plans.get(s.hostName))),
+        devices: targets.filter((t) => originals.has(t.spec.hostName)).map((t) => journalDevice(t, originals.get(t.spec.hostName)!, identities.get(t.spec.hostName)!, ethtool?.plans.get(t.spec.hostName))),
       };
+      const containerStart = processStartTime(pid);
+      if (containerStart !== undefined) {
+        journal.containerPid = pid;
+        journal.containerStart = containerStart;
+      }
       if (opts.teardown === 'restore') journal.netnsPin = stateDir.containerFile(state.id, 'netns', true);
       writeJournal(stateDir, journal);
       if (journal.netnsPin !== undefined) pinNetns(pid, journal.netnsPin);
     };
     try {
       const env = {
-        host, ctr, hostNetnsFd: hostFd.fd, ctrNetnsFd: ctrFd.fd, tx, beforeMove, checkpoint: interrupts.checkpoint,
+        host, ctr, hostNetnsFd: hostFd.fd, ctrNetnsFd: ctrFd.fd, hostNetnsIno, ctrNetnsIno, tx, beforeMove, checkpoint: interrupts.checkpoint,
         ...(ethtool !== undefined ? { ethtool: ethtoolApplier(() => session(ctrPath), ethtool.plans) } : {}),
       };
       const records = await applyDevices(env, targets, hostView, ctrView);
@@ -157,13 +180,21 @@ async function moveAndConfigure(state: OciState, specs: DeviceSpec[], opts: Crea
       if (opts.teardown === 'restore') for (const r of records) if (!r.movedByRuntime) writeClaim(stateDir, r.hostName, state.id);
       if (journal !== undefined) removeJournal(stateDir, state.id);
       tx.commit();
-      return { records, observed: observe(ctr, records) };
+      committed = { ctr, records, observed: observedShared };
     } catch (e) {
       const undoErrors = tx.rollback();
       for (const u of undoErrors) log.error({ err: u.message }, 'undo failed');
       if (undoErrors.length === 0) forgetFailed(stateDir, state.id, journal);
       throw withRollbackOutcome(e, undoErrors, state.id);
     }
+    // The read-back for the status report runs after commit and outside the rollback's reach:
+    // a failure here costs the report its details, never the committed devices.
+    try {
+      for (const [k, v] of observe(committed.ctr, committed.records)) committed.observed.set(k, v);
+    } catch (e) {
+      log.warn({ err: (e as Error).message }, 'could not read the devices back for the status report');
+    }
+    return { records: committed.records, observed: committed.observed };
   } finally {
     interrupts.dispose();
     for (const s of sockets) s.close();
@@ -173,9 +204,33 @@ async function moveAndConfigure(state: OciState, specs: DeviceSpec[], opts: Crea
 }
 
 /** A journal entry: the host original, with the ethtool settings the plan will change (known before any move). */
-function journalDevice(s: DeviceSpec, original: HostOriginal, plan: EthtoolPlan | undefined): ContainerDevice {
+function journalDevice(t: DeviceTarget, original: HostOriginal, identity: DeviceIdentity, plan: EthtoolPlan | undefined): ContainerDevice {
+  const s = t.spec;
   const o: HostOriginal = { ...original, features: { ...original.features, ...plan?.featuresBefore }, privateFlags: { ...original.privateFlags, ...plan?.privateFlagsBefore } };
-  return { hostName: s.hostName, containerName: s.containerName, original: o, ...(s.hardwareAddr !== undefined ? { hardwareAddr: s.hardwareAddr } : {}) };
+  return { hostName: s.hostName, containerName: t.containerName, original: o, identity: { ...identity }, ...(s.hardwareAddr !== undefined ? { hardwareAddr: s.hardwareAddr } : {}) };
+}
+
+/**
+ * Claims by other containers, judged by identity: a stale one is released (logged), a device
+ * already in this netns is shared (returned: nothing to move), a live one refuses the start.
+ */
+function judgeClaims(dir: StateDir, state: OciState, claims: ReadonlyMap<string, string>, ctx: ClaimContext, log: Log): Map<string, Link> {
+  const shared = new Map<string, Link>();
+  const sandbox = state.annotations?.[SANDBOX_ID_ANNOTATION];
+  for (const [name, owner] of claims) {
+    const v = judgeClaim(dir, name, owner, ctx);
+    if (v.kind === 'stale') {
+      dropClaim(dir, name, owner);
+      log.warn({ device: name, claimedBy: owner, why: v.why }, 'released a stale claim');
+    } else if (v.kind === 'shared') {
+      shared.set(name, v.link);
+      log.info({ device: name, movedBy: owner, as: v.link.name, sandbox: owner === sandbox }, 'device already in this network namespace (shared with the container that moved it)');
+    } else {
+      const pod = owner === sandbox ? ` (this pod's sandbox, but the device is not in this container's network namespace)` : '';
+      throw new DeviceBusyError(`device ${JSON.stringify(name)} is claimed by container ${owner}${pod}: ${v.why}`);
+    }
+  }
+  return shared;
 }
 
 /** The error to report after a rollback: the cause, plus what the rollback could not undo. */
@@ -192,11 +247,13 @@ function withRollbackOutcome(e: unknown, undoErrors: readonly Error[], id: strin
 
 /** What the kernel says each device now is: name, MAC, global addresses. */
 function observe(ctr: NetlinkSocket, records: readonly DeviceRecord[]): Map<string, Observed> {
-  const links = ctr.run(linkList());
-  const addrs = ctr.run(addrList());
+  return observeLinks({ links: ctr.run(linkList()), addrs: ctr.run(addrList()) }, records.map((r) => ({ hostName: r.hostName, index: r.containerIndex })));
+}
+
+function observeLinks({ links, addrs }: Pick<NamespaceView, 'links' | 'addrs'>, devices: ReadonlyArray<{ hostName: string; index: number }>): Map<string, Observed> {
   const out = new Map<string, Observed>();
-  for (const r of records) {
-    const link = links.find((l) => l.index === r.containerIndex);
+  for (const r of devices) {
+    const link = links.find((l) => l.index === r.index);
     if (link === undefined) continue;
     const ips = addrs.filter((a) => a.index === link.index && a.scope === RTNL.RT_SCOPE_UNIVERSE).map((a) => `${formatIp(a.bytes)}/${a.prefixLength}`);
     out.set(r.hostName, { interfaceName: link.name, ips, ...(link.mac !== undefined ? { hardwareAddress: link.mac } : {}) });

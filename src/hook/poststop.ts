@@ -17,7 +17,7 @@ export function poststop(id: string, dir: StateDir): Recovered | undefined {
     return undefined;
   }
   // Teardown waits for the locks: any other hook finds our claim and lets go at once.
-  const r = recoverOne(dir, v.record, { wait: true });
+  const r = recoverOne(dir, v.record, { wait: true, force: true });
   if (r.errors.length > 0) {
     // The pin and the state stay: `oci-netdevices recover <id>` can try again.
     throw new TeardownError(`container ${id}: ${r.errors.join('; ')}; state kept, retry with: oci-netdevices recover ${id}`);

@@ -48,13 +48,26 @@ export function verdict(dir: StateDir, id: string, force: boolean): Verdict {
   return { act: false, why: 'no state' };
 }
 
-/** Brings one container's devices home, holding their locks; forgets it when all went well. */
-export function recoverOne(dir: StateDir, record: ContainerRecord, opts: { wait?: boolean } = {}): Recovered {
-  const locks = DeviceLocks.acquire(dir, record.devices.map((d) => d.hostName), record.id, opts);
+/**
+ * Brings one container's devices home, holding their locks; forgets it when all went well.
+ * The record is read again under the locks: another hook may have finished or recovered it
+ * meanwhile. Other containers' claims on the same names do not stop it: only devices whose
+ * identity matches the record are touched.
+ */
+export function recoverOne(dir: StateDir, record: ContainerRecord, opts: { wait?: boolean; force: boolean }): Recovered {
+  const names = new Set(record.devices.map((d) => d.hostName));
+  const locks = DeviceLocks.acquire(dir, [...names], record.id, { ...(opts.wait !== undefined ? { wait: opts.wait } : {}), others: 'report' });
   try {
-    const r = record.teardown === 'restore' ? restoreDevices(record) : { restored: [], missing: [], errors: [], notes: [] };
-    if (r.errors.length === 0) forgetContainer(dir, record);
-    return { id: record.id, restored: r.restored, missing: r.missing, errors: r.errors.map((e) => e.message), notes: r.notes };
+    const again = verdict(dir, record.id, opts.force);
+    if (!again.act) return { id: record.id, restored: [], missing: [], errors: [], notes: [`nothing left to do: ${again.why}`] };
+    const fresh = again.record;
+    if (fresh.devices.some((d) => !names.has(d.hostName))) throw new Error(`the record of ${record.id} changed while waiting for its devices' locks; run "oci-netdevices recover ${record.id}" again`);
+    // teardown=kernel: a finished container's devices are the kernel's (they go with its netns);
+    // a journal (the hook died mid-apply) is brought home in both modes.
+    const midApply = 'hookPid' in fresh;
+    const r = fresh.teardown === 'restore' || midApply ? restoreDevices(fresh) : { restored: [], missing: [], errors: [], notes: [] };
+    if (r.errors.length === 0) forgetContainer(dir, fresh);
+    return { id: fresh.id, restored: r.restored, missing: r.missing, errors: r.errors.map((e) => e.message), notes: r.notes };
   } finally {
     locks.release();
   }
@@ -66,18 +79,20 @@ export function recoverAbandoned(dir: StateDir, opts: { all?: boolean; only?: st
   const ids = opts.only !== undefined ? [opts.only] : listContainerIds(dir);
   for (const id of ids) {
     let v: Verdict;
+    const force = opts.all === true || opts.only === id;
     try {
-      v = verdict(dir, id, opts.all === true || opts.only === id);
+      v = verdict(dir, id, force);
     } catch (e) {
       out.push({ id, restored: [], missing: [], errors: [(e as Error).message], notes: [] });
       continue;
     }
     if (!v.act) continue;
     try {
-      out.push(recoverOne(dir, v.record));
+      out.push(recoverOne(dir, v.record, { force }));
     } catch (e) {
       // A hook still working on these devices holds their locks: never pull devices from under it.
-      if (!(e instanceof DeviceBusyError)) throw e;
+      // Anything else is this record's problem alone: reported, and the next record is handled.
+      if (!(e instanceof DeviceBusyError)) out.push({ id, restored: [], missing: [], errors: [(e as Error).message], notes: [] });
     }
   }
   return out;

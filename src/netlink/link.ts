@@ -17,6 +17,8 @@ export interface Link {
   mac?: string;
   permMac?: string;
   kind?: string;
+  /** IFLA_LINK: the lower device, or a veth's peer (an ifindex in the peer's netns). */
+  link?: number;
   /** ifindex of the master (bridge/bond) when enslaved. */
   master?: number;
   slaveKind?: string;
@@ -59,6 +61,7 @@ export function decodeLink(m: IncomingMessage): Link {
   if (mac !== undefined && mac.length > 0) link.mac = bytesToMac(mac);
   const perm = a.raw(RTNL.IFLA_PERM_ADDRESS);
   if (perm !== undefined && perm.length > 0) link.permMac = bytesToMac(perm);
+  opt('link', a.u32(RTNL.IFLA_LINK));
   opt('master', a.u32(RTNL.IFLA_MASTER));
   const info = a.nested(RTNL.IFLA_LINKINFO);
   if (info !== undefined) {

@@ -17,12 +17,25 @@ function nativeTransport(protocol: number, netnsPath: string | null): Transport 
   };
 }
 
+/** Makes the transport of every socket opened below: the native one, or a test's wrapper around it. */
+export type TransportFactory = (protocol: number, netnsPath: string | null) => Transport;
+
+let makeTransport: TransportFactory = nativeTransport;
+
+/**
+ * Test seam: `wrap` receives the native factory and returns the one to use from now on
+ * (fault injection in test/support/faulty-transport.ts). Production code never calls it.
+ */
+export function wrapTransports(wrap: (native: TransportFactory) => TransportFactory): void {
+  makeTransport = wrap(nativeTransport);
+}
+
 /** rtnetlink socket in the netns at `netnsPath` (the caller's netns when null). */
 export function openRoute(netnsPath: string | null = null): NetlinkSocket {
-  return new NetlinkSocket(nativeTransport(NL.NETLINK_ROUTE, netnsPath), netnsPath ?? 'host');
+  return new NetlinkSocket(makeTransport(NL.NETLINK_ROUTE, netnsPath), netnsPath ?? 'host');
 }
 
 /** generic netlink socket in the netns at `netnsPath`. */
 export function openGeneric(netnsPath: string | null = null): NetlinkSocket {
-  return new NetlinkSocket(nativeTransport(NL.NETLINK_GENERIC, netnsPath), netnsPath ?? 'host');
+  return new NetlinkSocket(makeTransport(NL.NETLINK_GENERIC, netnsPath), netnsPath ?? 'host');
 }

@@ -59,7 +59,7 @@ export async function runWrapper(argv: readonly string[]): Promise<void> {
     }
   } else if (call.subcommand === 'delete' && call.id !== undefined && hasStateFor(stateDir, call.id)) {
     const { deleteThenRestore } = await import('./delete.js');
-    process.exit(await deleteThenRestore(real, args, call.id, stateDir));
+    process.exit(await deleteThenRestore(real, args, call.id, stateDir, call.subcommandAt));
   }
   native().execve(real, [real, ...args], envList());
 }

@@ -18,6 +18,8 @@ const HOLDER_WAIT_MS = 50;
 
 export class DeviceLocks {
   private readonly fds: number[] = [];
+  /** Devices claimed by another container (only filled with `others: 'report'`): name -> container id. */
+  readonly claimedByOthers = new Map<string, string>();
 
   /**
    * Takes every device's lock in sorted order (no lock-order deadlock), or
@@ -25,8 +27,10 @@ export class DeviceLocks {
    * container, is a DeviceBusyError naming the device and that container.
    * `wait`: block until the lock is free (teardown: the claim is ours, other
    * hooks give up quickly); otherwise fail at once.
+   * `others: 'report'`: a claim by another container is not refused but listed in
+   * claimedByOthers, for the caller to judge by identity (stale, shared in a pod, or live).
    */
-  static acquire(dir: StateDir, ifnames: readonly string[], containerId: string, opts: { wait?: boolean } = {}): DeviceLocks {
+  static acquire(dir: StateDir, ifnames: readonly string[], containerId: string, opts: { wait?: boolean; others?: 'refuse' | 'report' } = {}): DeviceLocks {
     const locks = new DeviceLocks();
     const n = native();
     const op = n.constants.LOCK_EX! | (opts.wait === true ? 0 : n.constants.LOCK_NB!);
@@ -49,7 +53,10 @@ export class DeviceLocks {
         ftruncateSync(fd, 0);
         writeSync(fd, containerId, 0);
         const owner = readClaim(dir, name);
-        if (owner !== undefined && owner !== containerId) throw new DeviceBusyError(`device ${JSON.stringify(name)} is claimed by container ${owner}`);
+        if (owner !== undefined && owner !== containerId) {
+          if (opts.others !== 'report') throw new DeviceBusyError(`device ${JSON.stringify(name)} is claimed by container ${owner}`);
+          locks.claimedByOthers.set(name, owner);
+        }
       }
     } catch (e) {
       locks.release();

@@ -4,6 +4,7 @@
  * must never act on a half-understood record.
  */
 import type { HostOriginal, SavedAddress, SavedRoute } from '../apply/record.js';
+import { type DeviceIdentity, parseIdentity } from './identity.js';
 import { isContainerId, isIfname } from './state-dir.js';
 
 export type TeardownMode = 'restore' | 'kernel';
@@ -18,6 +19,8 @@ export interface ContainerDevice {
   movedByRuntime?: boolean;
   /** MAC the device may carry in the container, to find it after a crash. */
   hardwareAddr?: string;
+  /** Who the device is (src/state/identity.ts); absent in records of older versions. */
+  identity?: DeviceIdentity;
 }
 
 /** Common to the journal and devices.json: enough to bring every device home. */
@@ -35,6 +38,12 @@ export interface Journal extends ContainerRecord {
   /** The hook process that wrote it, and its start time (pids are reused). */
   hookPid: number;
   hookStart: string;
+  /**
+   * The container's process and its start time: recovery enters its netns through
+   * /proc/<pid>/ns/net when there is no pin (teardown=kernel) and the process still runs.
+   */
+  containerPid?: number;
+  containerStart?: string;
 }
 
 export class StateParseError extends Error {
@@ -153,6 +162,7 @@ function parseDevice(v: unknown, path: string): ContainerDevice {
   if (o.movedByRuntime !== undefined) d.movedByRuntime = bool(o, 'movedByRuntime', path);
   const mac = optStr(o, 'hardwareAddr', path);
   if (mac !== undefined) d.hardwareAddr = mac;
+  if (o.identity !== undefined) d.identity = parseIdentity(o.identity, `${path}.identity`);
   return d;
 }
 
@@ -177,7 +187,12 @@ export function parseContainerRecord(text: string, what = 'devices.json'): Conta
 
 export function parseJournal(text: string, what = 'journal.json'): Journal {
   const o = obj(parseJson(text, what), what);
-  return { ...parseRecordFields(o, what), hookPid: int(o, 'hookPid', what, 1, 0x7fffffff), hookStart: str(o, 'hookStart', what, 32) };
+  const j: Journal = { ...parseRecordFields(o, what), hookPid: int(o, 'hookPid', what, 1, 0x7fffffff), hookStart: str(o, 'hookStart', what, 32) };
+  if (o.containerPid !== undefined) {
+    j.containerPid = int(o, 'containerPid', what, 1, 0x7fffffff);
+    j.containerStart = str(o, 'containerStart', what, 32);
+  }
+  return j;
 }
 
 function parseJson(text: string, what: string): unknown {

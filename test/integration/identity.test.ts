@@ -1,0 +1,186 @@
+/**
+ * Issue 11: devices are known by identity, not by name. Each test here is one
+ * way acting by name went wrong: a stale claim, a new device under an old
+ * name at teardown, `%d` templates against a fixed name, a name the kernel
+ * refuses after the move, a host name taken at teardown, a pod's containers
+ * sharing a sandbox's netns, a broken record in the state directory.
+ */
+import assert from 'node:assert/strict';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, test } from 'node:test';
+import { Sandbox, baseConfig, ipJson, linkIn, runcState, sh, uniqueName } from './hook-kit.js';
+import { cli, snapshot, stateLeft, stopContainer } from './lifecycle-kit.js';
+
+let box = new Sandbox();
+afterEach(() => {
+  box.cleanup();
+  box = new Sandbox();
+});
+
+const stopped = (id: string, bundle: string): Record<string, unknown> => ({ ociVersion: '1.0.2', id, status: 'stopped', bundle });
+const names = (netns: string): string[] => ipJson(netns, 'link', 'show').map((l) => l.ifname);
+const oneDevice = (dev: string, name: string, extra: Record<string, unknown> = {}): Record<string, unknown> => baseConfig({ netDevices: { [dev]: { name, ...extra } } });
+
+/** A veth on the host named `name` (its peer gets a unique name), removed at cleanup. */
+function vethNamed(name: string): string {
+  const peer = uniqueName('vp');
+  sh('ip', 'link', 'add', name, 'type', 'veth', 'peer', 'name', peer);
+  box.defer(() => {
+    sh('ip', 'link', 'del', peer);
+  });
+  return peer;
+}
+
+describe('claims by identity', () => {
+  test('a stale claim (its device destroyed, a new device took the name) is released; the new device is free', () => {
+    const [dev] = box.veth();
+    sh('ip', 'addr', 'add', '10.141.0.1/24', 'dev', dev);
+    const a = box.container();
+    const idA = uniqueName('c');
+    assert.equal(box.hook('createRuntime', runcState(idA, a.pid, box.bundle(oneDevice(dev, 'eth1')))).status, 0);
+    // A's device is destroyed (its poststop never comes); a new, different device takes the host name.
+    sh('ip', '-n', a.netns, 'link', 'del', 'eth1');
+    vethNamed(dev);
+    const fresh = linkIn(undefined, dev)!;
+
+    const b = box.container();
+    const idB = uniqueName('c');
+    const r = box.hook('createRuntime', runcState(idB, b.pid, box.bundle(oneDevice(dev, 'eth2'))), { args: ['--log-file', join(box.stateDir, 'hook.log')] });
+    assert.equal(r.status, 0, r.stderr);
+    assert.ok(names(b.netns).includes('eth2'), 'the new device went to the new container');
+    assert.match(sh('cat', join(box.stateDir, 'hook.log')), /released a stale claim/);
+
+    // A's teardown later must not touch B's device (nor the name on the host): nothing of A's exists any more.
+    stopContainer(a);
+    const p = box.hook('poststop', stopped(idA, '/nonexistent'));
+    assert.equal(p.status, 0, p.stderr);
+    assert.ok(names(b.netns).includes('eth2'), 'B keeps its device');
+    assert.equal(ipJson(b.netns, 'link', 'show').find((l) => l.ifname === 'eth2')!.address, fresh.address);
+    assert.equal(linkIn(undefined, dev), undefined, 'nothing was pulled out of B');
+  });
+
+  test('a live claim still wins: exactly one container gets the device', () => {
+    const [dev] = box.veth();
+    const a = box.container();
+    const idA = uniqueName('c');
+    assert.equal(box.hook('createRuntime', runcState(idA, a.pid, box.bundle(oneDevice(dev, 'eth1')))).status, 0);
+    // Another host device takes the name while A holds the first one: A's claim is live (its device is in A).
+    vethNamed(dev);
+    const b = box.container();
+    const r = box.hook('createRuntime', runcState(uniqueName('c'), b.pid, box.bundle(oneDevice(dev, 'eth1'))));
+    assert.equal(r.status, 5, r.stderr);
+    assert.match(r.stderr, new RegExp(`device "${dev}" is claimed by container ${idA}`));
+    assert.deepEqual(names(b.netns), ['lo']);
+  });
+});
+
+describe('teardown by identity', () => {
+  test('the container\'s device was destroyed and a new device took its host name: poststop leaves the new one alone', () => {
+    const [dev] = box.veth();
+    sh('ip', 'addr', 'add', '10.142.0.1/24', 'dev', dev);
+    sh('ip', 'link', 'set', dev, 'up');
+    sh('ip', 'route', 'add', '10.143.0.0/24', 'via', '10.142.0.254', 'dev', dev);
+    const a = box.container();
+    const id = uniqueName('c');
+    const bundle = box.bundle(oneDevice(dev, 'eth1', { networkConfig: { interface: { mtu: 1300 } } }));
+    assert.equal(box.hook('createRuntime', runcState(id, a.pid, bundle)).status, 0);
+    sh('ip', '-n', a.netns, 'link', 'del', 'eth1');
+    vethNamed(dev);
+    const before = snapshot([dev]);
+    stopContainer(a);
+    const p = box.hook('poststop', stopped(id, bundle));
+    assert.equal(p.status, 0, p.stderr);
+    assert.deepEqual(snapshot([dev]), before, 'the new device got nothing of the old one (address, route, up, MTU)');
+    assert.deepEqual(stateLeft(box.stateDir), []);
+  });
+
+  test('host name taken at teardown: the device comes home as ond<ifindex>, configured, and says so', () => {
+    const [dev] = box.veth();
+    sh('ip', 'addr', 'add', '10.144.0.1/24', 'dev', dev);
+    sh('ip', 'link', 'set', dev, 'up');
+    const hostIndex = linkIn(undefined, dev)!.ifindex;
+    const a = box.container();
+    const id = uniqueName('c');
+    const bundle = box.bundle(oneDevice(dev, 'eth1'));
+    assert.equal(box.hook('createRuntime', runcState(id, a.pid, bundle)).status, 0);
+    vethNamed(dev);
+    const squatter = snapshot([dev]);
+    stopContainer(a);
+    const p = box.hook('poststop', stopped(id, bundle));
+    assert.equal(p.status, 0, p.stderr);
+    const aside = `ond${hostIndex}`;
+    assert.match(p.stderr, new RegExp(`${dev} came home as ${aside}: the name ${dev} is taken on the host`));
+    box.defer(() => sh('ip', 'link', 'del', aside));
+    const home = linkIn(undefined, aside);
+    assert.ok(home, `${aside} on the host`);
+    assert.ok(home.flags.includes('UP'));
+    assert.ok(home.addr_info!.some((x) => x.local === '10.144.0.1' && x.prefixlen === 24), JSON.stringify(home.addr_info));
+    assert.deepEqual(snapshot([dev]), squatter, 'the device that took the name is untouched');
+    assert.deepEqual(stateLeft(box.stateDir), []);
+  });
+});
+
+describe('names known before anything moves', () => {
+  test('eth%d next to a fixed eth0: the template gets eth1, the fixed name eth0, in either order', () => {
+    const [a] = box.veth();
+    const [c] = box.veth();
+    sh('ip', 'addr', 'add', '10.145.0.1/24', 'dev', c);
+    const ctr = box.container();
+    const id = uniqueName('c');
+    const config = baseConfig({ netDevices: [{ name: a, properties: { name: 'eth%d' } }, { name: c, properties: { name: 'eth0', address: '10.146.0.2', mask: '24' } }] });
+    const bundle = box.bundle(config);
+    const r = box.hook('createRuntime', runcState(id, ctr.pid, bundle));
+    assert.equal(r.status, 0, r.stderr);
+    const links = ipJson(ctr.netns, 'addr', 'show');
+    const eth0 = links.find((l) => l.ifname === 'eth0')!;
+    assert.ok(eth0.addr_info!.some((x) => x.local === '10.146.0.2'), 'eth0 is C, with C\'s address');
+    assert.ok(eth0.addr_info!.some((x) => x.local === '10.145.0.1'), 'C\'s own host address came with it');
+    assert.ok(links.some((l) => l.ifname === 'eth1'), 'A got the next free number');
+    assert.equal(box.hook('poststop', stopped(id, bundle)).status, 0);
+    assert.ok(linkIn(undefined, a) && linkIn(undefined, c), 'both home under their own names');
+    assert.ok(linkIn(undefined, c)!.addr_info!.some((x) => x.local === '10.145.0.1'));
+    assert.equal(linkIn(undefined, a)!.addr_info?.some((x) => x.local === '10.145.0.1') ?? false, false);
+  });
+
+  test('a container name with the byte 0xA0 (the kernel\'s isspace) is refused before anything moves', () => {
+    const [dev] = box.veth();
+    const before = snapshot([dev]);
+    const ctr = box.container();
+    const r = box.hook('createRuntime', runcState(uniqueName('c'), ctr.pid, box.bundle(oneDevice(dev, 'e\u00a0x'))));
+    assert.equal(r.status, 3, r.stderr);
+    assert.match(r.stderr, /0xa0/);
+    assert.deepEqual(snapshot([dev]), before);
+    assert.deepEqual(names(ctr.netns), ['lo']);
+    const v = cli(box.stateDir, ['validate', join(box.bundle(oneDevice(dev, 'e\u00a0x')), 'config.json')]);
+    assert.notEqual(v.status, 0, `validate agrees: ${v.stdout}${v.stderr}`);
+  });
+});
+
+describe('one broken record never blocks a start', () => {
+  test('an abandoned journal that cannot be cleaned up is logged and skipped; the next container starts', () => {
+    // A dead hook's journal whose pin is a directory (it can never be unmounted or removed as a file).
+    const bogus = uniqueName('c');
+    const dir = join(box.stateDir, 'containers', bogus);
+    const pin = join(dir, 'pin-dir');
+    mkdirSync(pin, { recursive: true });
+    const original = { name: uniqueName('gh'), index: 99999, up: false, mtu: 1500, addresses: [], routes: [], features: {}, privateFlags: {} };
+    writeFileSync(join(dir, 'journal.json'), JSON.stringify({ version: 1, id: bogus, teardown: 'restore', netnsPin: pin, hookPid: 1, hookStart: '0', devices: [{ hostName: original.name, containerName: 'eth1', original }] }));
+    // And one that is not JSON at all.
+    const garbage = uniqueName('c');
+    mkdirSync(join(box.stateDir, 'containers', garbage), { recursive: true });
+    writeFileSync(join(box.stateDir, 'containers', garbage, 'journal.json'), '{"version": 1, "id": ');
+
+    const [dev] = box.veth();
+    const ctr = box.container();
+    const log = join(box.stateDir, 'hook.log');
+    const r = box.hook('createRuntime', runcState(uniqueName('c'), ctr.pid, box.bundle(oneDevice(dev, 'eth1'))), { args: ['--log-file', log] });
+    assert.equal(r.status, 0, r.stderr);
+    assert.ok(names(ctr.netns).includes('eth1'));
+    const text = sh('cat', log);
+    for (const broken of [bogus, garbage]) {
+      assert.ok(text.split('\n').some((l) => l.includes('could not recover an abandoned container; skipped') && l.includes(`"recovered":"${broken}"`)), `${broken} logged and skipped: ${text}`);
+    }
+    assert.ok(readdirSync(join(box.stateDir, 'containers')).includes(bogus), 'the broken record is kept for a human');
+  });
+});

@@ -12,6 +12,7 @@ import { processAlive } from '../state/proc-start.js';
 import type { ContainerRecord } from '../state/records.js';
 import type { StateDir } from '../state/state-dir.js';
 import { forgetContainer, restoreDevices } from './teardown.js';
+import { deleteAttachments } from '../cni/attach.js';
 
 export interface Recovered {
   id: string;
@@ -52,9 +53,11 @@ export function verdict(dir: StateDir, id: string, force: boolean): Verdict {
 export function recoverOne(dir: StateDir, record: ContainerRecord, opts: { wait?: boolean } = {}): Recovered {
   const locks = DeviceLocks.acquire(dir, record.devices.map((d) => d.hostName), record.id, opts);
   try {
+    // CNI attachments first (issue 15), in reverse, while the pinned netns still holds their interfaces.
+    const cniErrors = deleteAttachments(dir, record.id);
     const r = record.teardown === 'restore' ? restoreDevices(record) : { restored: [], missing: [], errors: [], notes: [] };
-    if (r.errors.length === 0) forgetContainer(dir, record);
-    return { id: record.id, restored: r.restored, missing: r.missing, errors: r.errors.map((e) => e.message), notes: r.notes };
+    if (r.errors.length === 0 && cniErrors.length === 0) forgetContainer(dir, record);
+    return { id: record.id, restored: r.restored, missing: r.missing, errors: [...cniErrors, ...r.errors.map((e) => e.message)], notes: r.notes };
   } finally {
     locks.release();
   }

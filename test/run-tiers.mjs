@@ -19,8 +19,8 @@ process.chdir(REPO);
 const ROOT_TOOLS = ['ip', 'nsenter', 'mountpoint'];
 const TIERS = {
   unit: { needs: [], concurrency: undefined, timeoutMin: 15 },
-  integration: { needs: ['root', ...ROOT_TOOLS, 'ethtool'], concurrency: 1, timeoutMin: 25 },
-  e2e: { needs: ['root', ...ROOT_TOOLS, 'runc', 'crun', 'podman', 'jq', '/bin/busybox'], concurrency: 1, timeoutMin: 25 },
+  integration: { needs: ['root', ...ROOT_TOOLS, 'ethtool', '/usr/lib/cni/macvlan', '/bin/busybox'], concurrency: 1, timeoutMin: 25 },
+  e2e: { needs: ['root', ...ROOT_TOOLS, 'runc', 'crun', 'podman', 'jq', '/bin/busybox', '/usr/lib/cni/macvlan'], concurrency: 1, timeoutMin: 25 },
 };
 const ORDER = ['unit', 'integration', 'e2e'];
 

@@ -16,7 +16,7 @@ const root = join(here, '..', '..', '..');
 const schemaDir = join(root, 'spec', 'schema');
 export const SCHEMA_BASE = 'https://oci-netdevices.io/schema/';
 
-const files = ['network-config', 'netdevices-array', 'netdevices-map', 'nri-annotation', 'devices-annotation', 'policy'];
+const files = ['network-config', 'netdevices-array', 'netdevices-map', 'nri-annotation', 'devices-annotation', 'policy', 'cni-annotation'];
 
 const Ajv = AjvModule.default;
 const standaloneCode = standaloneModule.default;
@@ -31,6 +31,7 @@ const code = standaloneCode(ajv, {
   networkConfig: `${SCHEMA_BASE}network-config.schema.json`,
   nri: `${SCHEMA_BASE}nri-annotation.schema.json`,
   policy: `${SCHEMA_BASE}policy.schema.json`,
+  cni: `${SCHEMA_BASE}cni-annotation.schema.json`,
 });
 const out = join(here, '..', 'config', 'generated', 'validators.cjs');
 mkdirSync(dirname(out), { recursive: true });

@@ -6,7 +6,7 @@
 import { reportError } from './error-sink.js';
 
 /** Global options a hook invocation may carry, as `--name value` or `--name=value`. */
-const HOOK_OPTIONS = new Set(['--log-file', '--state-dir', '--policy', '--teardown', '--timeout']);
+const HOOK_OPTIONS = new Set(['--log-file', '--state-dir', '--policy', '--teardown', '--timeout', '--cni-path']);
 
 export interface FastHook {
   stage: string;

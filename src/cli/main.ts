@@ -11,6 +11,7 @@ interface GlobalOptions {
   policy?: string;
   teardown?: string;
   timeout?: string;
+  cniPath?: string;
 }
 
 function globals(cmd: Command): GlobalOptions {
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
     .option('--policy <file>', 'host policy file (env OCI_NETDEVICES_POLICY, default /etc/oci-netdevices/policy.json if present)')
     .option('--teardown <mode>', 'restore (default): devices come home at poststop; kernel: leave them to the kernel (env OCI_NETDEVICES_TEARDOWN)')
     .option('--timeout <seconds>', 'roll back and fail when the hook runs longer (env OCI_NETDEVICES_TIMEOUT)')
+    .option('--cni-path <dirs>', 'CNI plugin directories, colon-separated (env OCI_NETDEVICES_CNI_PATH, default /opt/cni/bin:/usr/lib/cni)')
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s), writeOut: (s) => process.stdout.write(s) });
 
@@ -60,6 +62,17 @@ export function buildProgram(): Command {
     .action(async (id: string | undefined, o: { output: string }, cmd: Command) => {
       const { runStatus } = await import('./run-status.js');
       process.exitCode = runStatus(globals(cmd).stateDir, id, o.output);
+    });
+
+  program
+    .command('cni')
+    .description('CNI attachments (annotation oci-netdevices.io/cni)')
+    .command('check')
+    .argument('<container-id>', 'a container whose attachments are set up')
+    .description('run CNI CHECK for each attachment of the container and report one line each')
+    .action(async (id: string, _o: unknown, cmd: Command) => {
+      const { runCniCheck } = await import('./run-cni-check.js');
+      process.exitCode = runCniCheck(globals(cmd).stateDir, id);
     });
 
   program

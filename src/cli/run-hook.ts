@@ -14,6 +14,7 @@ export interface HookFlags {
   policy?: string;
   teardown?: string;
   timeout?: string;
+  cniPath?: string;
 }
 
 function faultsFromEnv(): { failAtStep?: number } {
@@ -80,6 +81,8 @@ async function runCreateRuntime(state: OciState, flags: HookFlags, openStageLog:
   const { loadPolicy } = await import('../policy/policy.js');
   const policy = loadPolicy(flags.policy);
   const deadlineSeconds = deadline(flags.timeout);
+  const { resolveCniPath } = await import('../cni/cni-path.js');
+  const cniPath = resolveCniPath(flags.cniPath);
   const { records } = await createRuntime(
     state,
     {
@@ -88,6 +91,7 @@ async function runCreateRuntime(state: OciState, flags: HookFlags, openStageLog:
       policy,
       log,
       faults: faultsFromEnv(),
+      cniPath,
       ...(deadlineSeconds !== undefined ? { deadlineSeconds } : {}),
     },
     config,

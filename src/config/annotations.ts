@@ -10,6 +10,8 @@ import { MAX_ANNOTATION_BYTES } from './limits.js';
 import { type Parsed, parseArrayForm, parseMapForm, parseNriList } from './shapes.js';
 
 export const DEVICES_ANNOTATION = 'oci-netdevices.io/devices';
+/** CNI attachments (src/cni/): a list of {ifName, config} run through their plugins. */
+export const CNI_ANNOTATION = 'oci-netdevices.io/cni';
 /** The NRI network-device-injector reads these keys (its README's plural `netdevices.noderesource.dev` matches nothing in its code). */
 export const NRI_ANNOTATIONS: readonly string[] = ['netdevices.nri.containerd.io', 'netdevices.nri.containerd.io/pod', 'netdevice.noderesource.dev', 'netdevice.noderesource.dev/pod'];
 
@@ -24,7 +26,8 @@ export function isBlank(text: string): boolean {
 
 type Decoded = { ok: true; value: unknown } | { ok: false };
 
-function decode(text: string, path: string, issues: ValidationIssue[]): Decoded {
+/** An annotation value as JSON, else YAML, bounded in size; a problem becomes an issue at `path`. */
+export function decode(text: string, path: string, issues: ValidationIssue[]): Decoded {
   const size = Buffer.byteLength(text, 'utf8');
   if (size > MAX_ANNOTATION_BYTES) {
     issues.push({ path, message: `annotation value is ${size} bytes, at most ${MAX_ANNOTATION_BYTES} allowed` });

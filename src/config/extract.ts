@@ -4,7 +4,7 @@
  * touches the kernel.
  */
 import { ValidationError, type ValidationIssue } from '../errors.js';
-import { isBlank, isDeviceAnnotation, parseAnnotations } from './annotations.js';
+import { CNI_ANNOTATION, isBlank, isDeviceAnnotation, parseAnnotations } from './annotations.js';
 import { MAX_DEVICES } from './limits.js';
 import { mergeEntries } from './merge.js';
 import type { DeviceSpec } from './model.js';
@@ -48,7 +48,8 @@ export function requestsDevices(config: unknown, annotations?: Record<string, st
     }
   }
   const ann = annotationsOf(config, annotations === undefined ? {} : { annotations });
-  return Object.entries(ann).some(([k, v]) => isDeviceAnnotation(k) && !(typeof v === 'string' && isBlank(v)));
+  // CNI attachments (src/cni/) count as a request too: the same hooks run them.
+  return Object.entries(ann).some(([k, v]) => (isDeviceAnnotation(k) || k === CNI_ANNOTATION) && !(typeof v === 'string' && isBlank(v)));
 }
 
 function fromConfig(config: Obj): Parsed {

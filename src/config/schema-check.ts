@@ -27,6 +27,7 @@ interface Validators {
   networkConfig: Validator;
   nri: Validator;
   policy: Validator;
+  cni: Validator;
 }
 
 /** The generated validators are missing or broken: a build fault, not bad input (so not a ValidationError). */

@@ -41,6 +41,14 @@ import { fstatSync } from 'node:fs';
 
 /** containerd's CRI puts the pod sandbox's id on every container of the pod. */
 const SANDBOX_ID_ANNOTATION = 'io.kubernetes.cri.sandbox-id';
+// CNI attachments (issue 15): run after the netDevices are in place, inside the same transaction.
+import { extractAttachments } from '../cni/extract.js';
+import type { CniAttachment } from '../cni/model.js';
+import type { CniResult } from '../cni/result.js';
+import { addAttachments } from '../cni/attach.js';
+import { attachmentStatus } from '../cni/status.js';
+import { podArgs } from '../cni/pod-args.js';
+import { resolveCniPath } from '../cni/cni-path.js';
 
 export interface CreateRuntimeOptions {
   stateDir: StateDir;
@@ -49,6 +57,8 @@ export interface CreateRuntimeOptions {
   deadlineSeconds?: number;
   faults?: FaultInjection;
   log: Log;
+  /** Directories holding CNI plugins (default: resolveCniPath()). */
+  cniPath?: string[];
 }
 
 export interface CreateRuntimeResult {
@@ -60,28 +70,37 @@ export interface CreateRuntimeResult {
 export async function createRuntime(state: OciState, opts: CreateRuntimeOptions, config: unknown = readBundleConfig(state.bundle)): Promise<CreateRuntimeResult> {
   const annotations = { ...state.annotations, ...bundleAnnotations(config) };
   const specs = extractDevices(config, { annotations });
-  if (specs.length === 0) return { records: [], specs };
+  const attachments = extractAttachments(annotations, specs.map((s) => s.containerName));
+  if (specs.length === 0 && attachments.length === 0) return { records: [], specs };
   const { log, stateDir } = opts;
+  const cni = { attachments, results: new Map<string, CniResult>(), args: podArgs(annotations) };
   try {
-    const result = await moveAndConfigure(state, specs, opts);
-    reportStatus(stateDir, state.id, specs, result.observed);
+    const result = await moveAndConfigure(state, specs, opts, cni);
+    reportStatus(stateDir, state.id, specs, result.observed, cni);
     return { records: result.records, specs };
   } catch (e) {
-    reportStatus(stateDir, state.id, specs, new Map(), e);
+    reportStatus(stateDir, state.id, specs, new Map(), cni, e);
     throw e;
   }
 }
 
+/** What createRuntime runs through CNI: the validated attachments, their CNI_ARGS, and the results as they come. */
+interface CniWork {
+  attachments: CniAttachment[];
+  results: Map<string, CniResult>;
+  args: Array<[string, string]>;
+}
+
 /** The status is a report: failing to write it must not hide the outcome. */
-function reportStatus(dir: StateDir, id: string, specs: readonly DeviceSpec[], observed: ReadonlyMap<string, Observed>, error?: unknown): void {
+function reportStatus(dir: StateDir, id: string, specs: readonly DeviceSpec[], observed: ReadonlyMap<string, Observed>, cni: CniWork, error?: unknown): void {
   try {
-    writeStatus(dir, id, buildStatus(specs, observed, error));
+    writeStatus(dir, id, [...buildStatus(specs, observed, error), ...attachmentStatus(cni.attachments, cni.results, error)]);
   } catch {
     /* nothing to add */
   }
 }
 
-async function moveAndConfigure(state: OciState, allSpecs: DeviceSpec[], opts: CreateRuntimeOptions): Promise<{ records: DeviceRecord[]; observed: Map<string, Observed> }> {
+async function moveAndConfigure(state: OciState, allSpecs: DeviceSpec[], opts: CreateRuntimeOptions, cni: CniWork): Promise<{ records: DeviceRecord[]; observed: Map<string, Observed> }> {
   const { log, stateDir } = opts;
   const pid = requirePid(state, 'createRuntime');
   const ctrPath = netnsPathOf(pid);
@@ -171,6 +190,13 @@ async function moveAndConfigure(state: OciState, allSpecs: DeviceSpec[], opts: C
       };
       const records = await applyDevices(env, targets, hostView, ctrView);
       await interrupts.checkpoint();
+      if (cni.attachments.length > 0) {
+        if (journal === undefined) beforeMove(new Map(), new Map());
+        const netns = journal!.netnsPin ?? ctrPath;
+        const found = await addAttachments(cni.attachments, { dir: stateDir, id: state.id, netns, args: cni.args, cniPath: opts.cniPath ?? resolveCniPath(undefined), tx, checkpoint: interrupts.checkpoint });
+        for (const [k, v] of found) cni.results.set(k, v);
+        await interrupts.checkpoint();
+      }
       const done: ContainerRecord = { version: 1, id: state.id, teardown: opts.teardown, devices: fromRecords(records) };
       if (journal?.netnsPin !== undefined) done.netnsPin = journal.netnsPin;
       // devices.json first: from here on the journal is stale (recovery drops it when both exist).

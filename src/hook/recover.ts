@@ -12,6 +12,7 @@ import { processAlive } from '../state/proc-start.js';
 import type { ContainerRecord } from '../state/records.js';
 import type { StateDir } from '../state/state-dir.js';
 import { forgetContainer, restoreDevices } from './teardown.js';
+import { deleteAttachments } from '../cni/attach.js';
 
 export interface Recovered {
   id: string;
@@ -65,9 +66,11 @@ export function recoverOne(dir: StateDir, record: ContainerRecord, opts: { wait?
     // teardown=kernel: a finished container's devices are the kernel's (they go with its netns);
     // a journal (the hook died mid-apply) is brought home in both modes.
     const midApply = 'hookPid' in fresh;
+    // CNI attachments first, in reverse, while the pinned netns still holds their interfaces.
+    const cniErrors = deleteAttachments(dir, fresh.id);
     const r = fresh.teardown === 'restore' || midApply ? restoreDevices(fresh) : { restored: [], missing: [], errors: [], notes: [] };
-    if (r.errors.length === 0) forgetContainer(dir, fresh);
-    return { id: fresh.id, restored: r.restored, missing: r.missing, errors: r.errors.map((e) => e.message), notes: r.notes };
+    if (r.errors.length === 0 && cniErrors.length === 0) forgetContainer(dir, fresh);
+    return { id: fresh.id, restored: r.restored, missing: r.missing, errors: [...cniErrors, ...r.errors.map((e) => e.message)], notes: r.notes };
   } finally {
     locks.release();
   }

@@ -12,7 +12,7 @@
  */
 import { chmodSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DEVICES_ANNOTATION, NRI_ANNOTATIONS } from '../config/annotations.js';
+import { CNI_ANNOTATION, DEVICES_ANNOTATION, NRI_ANNOTATIONS } from '../config/annotations.js';
 import { type Stage, STAGES, hookEntry } from './inject-hooks.js';
 
 export const DEFAULT_HOOKS_DIR = '/etc/containers/oci/hooks.d';
@@ -20,7 +20,7 @@ export const DEFAULT_HOOKS_DIR = '/etc/containers/oci/hooks.d';
 const escapeRe = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** `^(oci-netdevices\.io/devices|netdevices\.nri\.containerd\.io|...)$`, from the keys the config layer reads. */
-export const ANNOTATION_KEY_REGEX = `^(${[DEVICES_ANNOTATION, ...NRI_ANNOTATIONS].map(escapeRe).join('|')})$`;
+export const ANNOTATION_KEY_REGEX = `^(${[DEVICES_ANNOTATION, ...NRI_ANNOTATIONS, CNI_ANNOTATION].map(escapeRe).join('|')})$`;
 
 export interface HooksDFile {
   name: string;

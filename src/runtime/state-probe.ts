@@ -21,6 +21,9 @@ export function hookArgsFromEnv(env: NodeJS.ProcessEnv, config: WrapperConfig): 
   if (log !== undefined) out.push('--log-file', log);
   const state = stateDirSetting(env, config);
   if (state !== undefined) out.push('--state-dir', state);
+  const envCni = env.OCI_NETDEVICES_CNI_PATH;
+  const cni = envCni !== undefined && envCni !== '' ? envCni : config.cniPath;
+  if (cni !== undefined) out.push('--cni-path', cni);
   return out;
 }
 

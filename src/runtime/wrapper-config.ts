@@ -1,7 +1,7 @@
 /**
  * /etc/oci-netdevices/runtime.json: the wrapper's settings for engines that
  * do not pass their environment to the runtime (podman does not):
- * `{"runtime": "crun", "stateDir": "/run/oci-netdevices", "logFile": "/var/log/oci-netdevices.log"}`,
+ * `{"runtime": "crun", "stateDir": "/run/oci-netdevices", "logFile": "/var/log/oci-netdevices.log", "cniPath": "/opt/cni/bin"}`,
  * every key optional. The environment, when set, wins.
  */
 import { readFileSync } from 'node:fs';
@@ -12,6 +12,8 @@ export interface WrapperConfig {
   runtime?: string;
   stateDir?: string;
   logFile?: string;
+  /** CNI plugin directories (colon-separated) for the hooks: --cni-path. */
+  cniPath?: string;
 }
 
 /** The file's settings; {} when it does not exist. Throws an Error naming the file and key otherwise. */
@@ -31,7 +33,7 @@ export function readWrapperConfig(path: string = RUNTIME_CONFIG): WrapperConfig 
   }
   if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new Error(`${path}: must hold a JSON object`);
   const out: WrapperConfig = {};
-  for (const key of ['runtime', 'stateDir', 'logFile'] as const) {
+  for (const key of ['runtime', 'stateDir', 'logFile', 'cniPath'] as const) {
     const value = (v as Record<string, unknown>)[key];
     if (value === undefined) continue;
     if (typeof value !== 'string' || value === '') throw new Error(`${path}: "${key}" must be a non-empty string`);

@@ -5,6 +5,7 @@
  *   <dir>/containers/<id>/journal.json  crash journal while createRuntime applies
  *   <dir>/containers/<id>/devices.json  what the hook did, once it succeeded
  *   <dir>/containers/<id>/netns         bind-mount pin of the container's netns
+ *   <dir>/containers/<id>/cni.json      CNI attachments: config before each ADD, then its result (src/cni/state.ts)
  *   <dir>/locks/<ifname>.lock           flock held while a hook works on a device
  *   <dir>/claims/<ifname>               which container owns the device until teardown
  *   <dir>/status/<id>.json              what the container got (status-store.ts)
@@ -105,7 +106,7 @@ export class StateDir {
     return join(this.statusDir(create), `${assertContainerId(id)}.json`);
   }
 
-  containerFile(id: string, file: 'journal.json' | 'devices.json' | 'netns', create = false): string {
+  containerFile(id: string, file: 'journal.json' | 'devices.json' | 'netns' | 'cni.json', create = false): string {
     return join(this.containerDir(id, create), file);
   }
 

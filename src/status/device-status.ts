@@ -40,6 +40,8 @@ export interface DeviceStatus {
   device: string;
   conditions: Condition[];
   networkData?: NetworkData;
+  /** CNI attachments (src/cni/status.ts): the raw CNI result. */
+  data?: unknown;
 }
 
 /** What `status` prints for a container: its id and its `devices` entries. */

@@ -12,7 +12,7 @@ test('one file per stage, each with its own args; version, absolute path, when.a
   assert.deepEqual(files[0]!.content, {
     version: '1.0.0',
     hook: { path: '/opt/ond/bin/oci-netdevices', args: ['oci-netdevices', '--state-dir', '/s', 'hook', 'createRuntime'] },
-    when: { annotations: { '^(oci-netdevices\\.io/devices|netdevices\\.nri\\.containerd\\.io|netdevices\\.nri\\.containerd\\.io/pod|netdevice\\.noderesource\\.dev|netdevice\\.noderesource\\.dev/pod)$': '.+' } },
+    when: { annotations: { '^(oci-netdevices\\.io/devices|netdevices\\.nri\\.containerd\\.io|netdevices\\.nri\\.containerd\\.io/pod|netdevice\\.noderesource\\.dev|netdevice\\.noderesource\\.dev/pod|oci-netdevices\\.io/cni)$': '.+' } },
     stages: ['createRuntime'],
   });
   assert.deepEqual(files[1]!.content.stages, ['poststop']);

@@ -1,0 +1,115 @@
+/**
+ * CNI attachments inside the engine: ADD at createRuntime (inside its
+ * transaction, after the netDevices devices are in place), DEL at teardown
+ * and recovery, CHECK on demand. The saved record (state.ts) is what every
+ * later step reads; each result is on disk before the next step runs.
+ */
+import { existsSync, statSync } from 'node:fs';
+import type { Transaction } from '../apply/transaction.js';
+import type { StateDir } from '../state/state-dir.js';
+import { type CniListError, type RunContext, addList, checkList, delList } from './conflist.js';
+import type { CniAttachment } from './model.js';
+import type { CniResult } from './result.js';
+import { type CniRecord, type SavedAttachment, readCniRecord, writeCniRecord } from './state.js';
+
+/** `dev:ino` of a namespace file; "" when it cannot be read. */
+export function netnsIdOf(path: string): string {
+  try {
+    const st = statSync(path);
+    return `${st.dev}:${st.ino}`;
+  } catch {
+    return '';
+  }
+}
+
+export interface AddContext {
+  dir: StateDir;
+  id: string;
+  /** CNI_NETNS: the pin in restore mode, /proc/<pid>/ns/net in kernel mode. */
+  netns: string;
+  args: Array<[string, string]>;
+  cniPath: string[];
+  tx: Transaction;
+  checkpoint: () => Promise<void>;
+  exec?: RunContext['exec'];
+}
+
+const listFailed = (errors: readonly CniListError[]): Error => new Error(errors.map((e) => e.message).join('; '));
+
+/**
+ * ADD for each attachment in order. Before each ADD its config is saved and
+ * its DEL registered as the undo (a failed or interrupted ADD is deleted
+ * too, as the spec asks); after it, its result is saved. Returns the results by ifName.
+ */
+export async function addAttachments(attachments: readonly CniAttachment[], ctx: AddContext): Promise<Map<string, CniResult>> {
+  const record: CniRecord = { version: 1, id: ctx.id, netns: ctx.netns, netnsId: netnsIdOf(ctx.netns), args: ctx.args, cniPath: ctx.cniPath, attachments: [] };
+  const run: RunContext = { containerId: ctx.id, netns: ctx.netns, args: ctx.args, cniPath: ctx.cniPath, ...(ctx.exec !== undefined ? { exec: ctx.exec } : {}) };
+  const results = new Map<string, CniResult>();
+  for (const a of attachments) {
+    const saved: SavedAttachment = { ...a };
+    record.attachments.push(saved);
+    writeCniRecord(ctx.dir, record);
+    ctx.tx.registerUndo({
+      device: a.ifName,
+      what: `CNI DEL of network ${JSON.stringify(a.config.name)}`,
+      run: () => {
+        const errors = delList(a, saved.result, run);
+        if (errors.length > 0) throw listFailed(errors);
+      },
+    });
+    const result = ctx.tx.step(a.ifName, `CNI ADD of network ${JSON.stringify(a.config.name)}`, () => addList(a, run));
+    saved.result = result.raw;
+    writeCniRecord(ctx.dir, record);
+    results.set(a.ifName, result);
+    await ctx.checkpoint();
+  }
+  return results;
+}
+
+/** The netns to hand DEL/CHECK: the one used at ADD while it still is that namespace, else "" (gone). */
+export function liveNetns(record: CniRecord): string {
+  if (record.netns === '' || !existsSync(record.netns)) return '';
+  return record.netnsId !== '' && netnsIdOf(record.netns) === record.netnsId ? record.netns : '';
+}
+
+/**
+ * Teardown: DEL for each saved attachment in reverse order (with its result,
+ * or its config alone when the hook died before saving it), while the
+ * namespace still exists. Every attachment is tried; the failures are returned.
+ */
+export function deleteAttachments(dir: StateDir, id: string, exec?: RunContext['exec']): string[] {
+  const record = readCniRecord(dir, id);
+  if (record === undefined) return [];
+  const run: RunContext = { containerId: id, netns: liveNetns(record), args: record.args, cniPath: record.cniPath, ...(exec !== undefined ? { exec } : {}) };
+  const errors: string[] = [];
+  for (const a of [...record.attachments].reverse()) {
+    const failed = delList(a, a.result, run);
+    if (failed.length > 0) errors.push(`attachment ${JSON.stringify(a.ifName)}: CNI DEL failed: ${listFailed(failed).message}`);
+  }
+  return errors;
+}
+
+export interface CheckReport {
+  ifName: string;
+  network: string;
+  outcome: 'ok' | 'skipped' | 'failed';
+  message: string;
+}
+
+/** CHECK for each attachment in order (skipped when disableCheck, or when ADD never returned a result). */
+export function checkAttachments(record: CniRecord, exec?: RunContext['exec']): CheckReport[] {
+  const netns = liveNetns(record);
+  const run: RunContext = { containerId: record.id, netns, args: record.args, cniPath: record.cniPath, ...(exec !== undefined ? { exec } : {}) };
+  return record.attachments.map((a): CheckReport => {
+    const base = { ifName: a.ifName, network: a.config.name };
+    if (a.config.disableCheck === true) return { ...base, outcome: 'skipped', message: 'disableCheck is set' };
+    if (a.result === undefined) return { ...base, outcome: 'failed', message: 'no saved result: ADD never completed' };
+    if (netns === '') return { ...base, outcome: 'failed', message: `the container netns ${record.netns} is gone` };
+    try {
+      checkList(a, a.result, run);
+      return { ...base, outcome: 'ok', message: 'CHECK passed' };
+    } catch (e) {
+      return { ...base, outcome: 'failed', message: (e as Error).message };
+    }
+  });
+}

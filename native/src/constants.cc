@@ -1,6 +1,9 @@
 // Kernel constants, taken from the UAPI headers at build time so that no
 // number is typed by hand on the TypeScript side.
 #include <linux/ethtool.h>
+#include <linux/fib_rules.h>
+#include <linux/ip.h>
+#include <linux/neighbour.h>
 #include <linux/ethtool_netlink.h>
 #include <linux/genetlink.h>
 #include <linux/if.h>
@@ -104,5 +107,21 @@ Napi::Object Constants(Napi::Env env) {
   C(LOCK_SH); C(LOCK_EX); C(LOCK_NB); C(LOCK_UN);
   C(MS_BIND); C(MNT_DETACH);
   C(IFNAMSIZ);
+  // FIB rules (ip rule)
+  C(RTM_NEWRULE); C(RTM_DELRULE); C(RTM_GETRULE);
+  C(FRA_DST); C(FRA_SRC); C(FRA_PRIORITY); C(FRA_TABLE); C(FR_ACT_TO_TBL);
+  obj.Set("FIB_RULE_HDR_LEN", Napi::Number::New(env, static_cast<double>(sizeof(struct fib_rule_hdr))));
+  C(RT_TABLE_COMPAT); C(RT_TABLE_DEFAULT);
+  // neighbours (ip neigh)
+  C(RTM_NEWNEIGH); C(RTM_DELNEIGH); C(RTM_GETNEIGH);
+  C(NDA_DST); C(NDA_LLADDR); C(NUD_PERMANENT);
+  obj.Set("NDMSG_LEN", Napi::Number::New(env, static_cast<double>(sizeof(struct ndmsg))));
+  // per-device IPv4/IPv6 settings in the link message
+  C(IFLA_AF_SPEC); C(IFLA_INET_CONF); C(IFLA_INET6_CONF); C(IFLA_INET6_ADDR_GEN_MODE);
+  C(IPV4_DEVCONF_FORWARDING); C(IPV4_DEVCONF_ARP_IGNORE); C(IPV4_DEVCONF_ARP_ANNOUNCE);
+  // link kinds this kernel may lack: vrf and ipvlan (IFLA_INFO_DATA)
+  C(IFLA_INFO_DATA); C(IFLA_VRF_TABLE); C(IFLA_IPVLAN_MODE); C(IFLA_IPVLAN_FLAGS); C(IPVLAN_MODE_L2);
+  // open(2) flags for files opened inside a netns
+  C(O_RDONLY); C(O_WRONLY); C(O_RDWR);
   return obj;
 }

@@ -4,7 +4,8 @@
  * the transaction as soon as the kernel acknowledged it.
  *
  * Order: move (+rename), carried-over addresses, MAC and MTU, GSO/GRO sizes,
- * addresses, ethtool, up, routes. Routes need the addresses and the link up.
+ * per-interface settings, addresses, ethtool, up, routes, rules, neighbors.
+ * Routes need the addresses and the link up.
  */
 import type { Cidr, DeviceSpec } from '../config/model.js';
 import { formatIp } from '../config/ip.js';
@@ -16,7 +17,10 @@ import { type Route, routeAdd, routeDel, routeList, routeReplace, type RouteInpu
 import { NetlinkError } from '../netlink/message.js';
 import type { NetlinkSocket, Request } from '../netlink/socket.js';
 import { type DeviceIdentity, identifies, identityOf } from '../state/identity.js';
+import { applyRulesAndNeighbors } from './apply-rules.js';
+import { applySysctls } from './apply-sysctls.js';
 import { type DeviceTarget, type NamespaceView, findMoved } from './inspect.js';
+import { type ProcSys, procSysIn } from './proc-sys.js';
 import { snapshotHost } from './host-original.js';
 import type { DeviceRecord, HostOriginal } from './record.js';
 import { moveHome } from './restore.js';
@@ -37,6 +41,8 @@ export interface ApplyEnv {
   beforeMove?: (originals: ReadonlyMap<string, HostOriginal>, identities: ReadonlyMap<string, DeviceIdentity>) => void;
   /** Awaited between phases and move chunks: where signals and the deadline get their turn. */
   checkpoint?: () => Promise<void>;
+  /** The container netns' /proc/sys/net (default: opened through ctrNetnsFd by the native shim). */
+  procSys?: ProcSys;
 }
 
 /** Moves are serialised by the kernel (~17 ms each): chunks keep a signal's wait short. */
@@ -81,6 +87,8 @@ export async function applyDevices(env: ApplyEnv, targets: readonly DeviceTarget
     return [{ device: p.spec.hostName, request: linkSetOffloadSizes(p.link.index, want), undo: () => ctr.run(linkSetOffloadSizes(p.link.index, old)) }];
   }));
   await checkpoint();
+  applySysctls(ctr, tx, env.procSys ?? procSysIn(env.ctrNetnsFd), placed);
+  await checkpoint();
   tx.batch(ctr, 'add address', placed.flatMap((p) => p.spec.addresses.filter((a) => !p.present.has(addrKey(a.bytes, a.prefixLength))).map((a) => addressItem(ctr, p, a.bytes, a.family, a.prefixLength))));
 
   await checkpoint();
@@ -104,6 +112,8 @@ export async function applyDevices(env: ApplyEnv, targets: readonly DeviceTarget
     };
     return { device: p.spec.hostName, request: old === undefined ? routeAdd(input, text) : routeReplace(input, text), undo };
   })));
+  await checkpoint();
+  applyRulesAndNeighbors(ctr, tx, placed);
 
   return placed.map((p) => ({
     hostName: p.spec.hostName,
@@ -212,7 +222,7 @@ function ignoring(codes: readonly string[], action: () => void): void {
 }
 
 function sameDestination(r: Route, want: RouteInput): boolean {
-  return r.table === RTNL.RT_TABLE_MAIN && r.family === want.family && r.dstLength === want.dstLength && r.type === RTNL.RTN_UNICAST
+  return r.table === (want.table ?? RTNL.RT_TABLE_MAIN) && r.family === want.family && r.dstLength === want.dstLength && r.type === RTNL.RTN_UNICAST
     && Buffer.compare(Buffer.from(r.dst), Buffer.from(want.dst)) === 0 && (r.priority ?? 0) === 0;
 }
 
@@ -235,7 +245,7 @@ function offloadChange(spec: DeviceSpec, link: Link): [OffloadSizes | undefined,
 }
 
 function routeInput(r: DeviceSpec['routes'][number], oif: number): RouteInput {
-  const input: RouteInput = { family: r.destination.family, dst: networkBytes(r.destination), dstLength: r.destination.prefixLength, scope: r.scope, oif };
+  const input: RouteInput = { family: r.destination.family, dst: networkBytes(r.destination), dstLength: r.destination.prefixLength, scope: r.scope, oif, table: r.table };
   if (r.gateway !== undefined) input.gateway = r.gateway.bytes;
   if (r.source !== undefined) input.prefSrc = r.source.bytes;
   return input;
@@ -251,5 +261,5 @@ function networkBytes(c: Cidr): Uint8Array {
 }
 
 function routeText(r: DeviceSpec['routes'][number]): string {
-  return `${r.destination.text}/${r.destination.prefixLength}${r.gateway !== undefined ? ` via ${r.gateway.text}` : ''}${r.scope === 253 ? ' scope link' : ''}`;
+  return `${r.destination.text}/${r.destination.prefixLength}${r.gateway !== undefined ? ` via ${r.gateway.text}` : ''}${r.scope === 253 ? ' scope link' : ''}${r.table !== RTNL.RT_TABLE_MAIN ? ` table ${r.table}` : ''}`;
 }

@@ -2,7 +2,7 @@
  * One device entry as read from one source document (config.json or one
  * annotation), before entries naming the same host device are merged.
  */
-import type { Cidr, RouteSpec } from './model.js';
+import type { Addressing, Cidr, InterfaceSysctls, NeighborSpec, RouteSpec, RuleSpec, VrfSpec } from './model.js';
 
 export interface Valued<T> {
   value: T;
@@ -29,6 +29,14 @@ export interface Entry {
   gsoIPv4MaxSize?: Valued<number>;
   groIPv4MaxSize?: Valued<number>;
   routes: RouteSpec[];
+  rules: RuleSpec[];
+  neighbors: NeighborSpec[];
+  sysctls: { [K in keyof InterfaceSysctls]?: Valued<NonNullable<InterfaceSysctls[K]>> };
+  addressing?: Valued<Addressing>;
+  linkType?: Valued<'passthrough' | 'ipvlan'>;
+  /** Where `interface.ipvlan` was given (valid only with type ipvlan). */
+  ipvlanPath?: string;
+  vrf?: Valued<VrfSpec>;
   /** Maps, not records: a feature may be called `__proto__` by a hostile input. */
   features: Map<string, Valued<boolean>>;
   privateFlags: Map<string, Valued<boolean>>;
@@ -38,7 +46,7 @@ export type SizeField = 'gsoMaxSize' | 'groMaxSize' | 'gsoIPv4MaxSize' | 'groIPv
 export const SIZE_FIELDS: readonly SizeField[] = ['gsoMaxSize', 'groMaxSize', 'gsoIPv4MaxSize', 'groIPv4MaxSize'];
 
 export function emptyEntry(path: string, hostPath: string, hostName: string, source: Source, origin: string): Entry {
-  return { path, hostName, hostPath, source, origin, addresses: [], routes: [], features: new Map(), privateFlags: new Map() };
+  return { path, hostName, hostPath, source, origin, addresses: [], routes: [], rules: [], neighbors: [], sysctls: {}, features: new Map(), privateFlags: new Map() };
 }
 
 /** Collects issues for one entry, each tagged with the entry's host device. */

@@ -6,6 +6,7 @@
 import { ValidationError, type ValidationIssue } from '../errors.js';
 import { CNI_ANNOTATION, isBlank, isDeviceAnnotation, parseAnnotations } from './annotations.js';
 import { MAX_DEVICES } from './limits.js';
+import { checkDranetDevices } from './dranet-rules.js';
 import { mergeEntries } from './merge.js';
 import type { DeviceSpec } from './model.js';
 import { checkNames, checkRouteSources } from './names.js';
@@ -95,6 +96,7 @@ function collect(config: unknown, opts: ExtractOptions): { devices: DeviceSpec[]
   if (devices.length > MAX_DEVICES) issues.push({ path: 'linux.netDevices', message: `${devices.length} devices requested in all, at most ${MAX_DEVICES} allowed` });
   checkNames(devices, entries, issues);
   checkRouteSources(devices, issues);
+  checkDranetDevices(devices, issues);
   return { devices: issues.length === 0 ? devices : [], issues };
 }
 

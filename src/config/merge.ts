@@ -6,6 +6,8 @@
  */
 import type { ValidationIssue } from '../errors.js';
 import { cidrText, isIpv6LinkLocal } from './address-rules.js';
+import { MAIN_TABLE } from './dranet-fields.js';
+import { mergeDranetFields } from './dranet-rules.js';
 import type { Entry, Report, Valued } from './entry.js';
 import { SIZE_FIELDS } from './entry.js';
 import { MAX_ADDRESSES_PER_DEVICE, MAX_ROUTES_PER_DEVICE } from './limits.js';
@@ -55,6 +57,11 @@ function mergeGroup(host: string, group: Entry[], report: Report): DeviceSpec {
     containerName: host,
     addresses: [],
     routes: [],
+    rules: [],
+    neighbors: [],
+    sysctls: {},
+    addressing: 'Static',
+    linkType: 'passthrough',
     ethtool: { features: {}, privateFlags: {} },
     source: group.some((e) => e.source === 'config') ? 'config' : 'annotation',
   };
@@ -93,6 +100,7 @@ function mergeGroup(host: string, group: Entry[], report: Report): DeviceSpec {
   }
   if (spec.addresses.length > MAX_ADDRESSES_PER_DEVICE) report(first.path, `${spec.addresses.length} addresses requested for this device, at most ${MAX_ADDRESSES_PER_DEVICE} allowed`);
   if (spec.routes.length > MAX_ROUTES_PER_DEVICE) report(first.path, `${spec.routes.length} routes requested for this device, at most ${MAX_ROUTES_PER_DEVICE} allowed`);
+  mergeDranetFields(spec, group, new Map(group.flatMap((e) => e.addresses.map((a) => [a.value, a.path] as const))), report);
   checkGateways(spec, report);
   return spec;
 }
@@ -114,6 +122,8 @@ function mergeAddresses(all: Array<Valued<Cidr>>, report: Report): Cidr[] {
 }
 
 const routeKey = (r: RouteSpec): string => `${r.gateway?.text ?? ''}|${r.source?.text ?? ''}|${r.scope}`;
+/** Routes to one destination in two tables are two routes. */
+const routeSlot = (r: RouteSpec): string => `${r.table} ${cidrText(r.destination)}`;
 
 /** Identical routes are kept once; two different routes to one destination are a contradiction (the second would replace the first). */
 function mergeRoutes(all: RouteSpec[], report: Report): RouteSpec[] {
@@ -121,12 +131,12 @@ function mergeRoutes(all: RouteSpec[], report: Report): RouteSpec[] {
   const out: RouteSpec[] = [];
   for (const r of all) {
     const dst = cidrText(r.destination);
-    const prev = byDst.get(dst);
+    const prev = byDst.get(routeSlot(r));
     if (prev === undefined) {
-      byDst.set(dst, r);
+      byDst.set(routeSlot(r), r);
       out.push(r);
     } else if (routeKey(prev) !== routeKey(r)) {
-      report(`${r.path}.destination`, `a route to ${dst} is already given at ${prev.path} with a different gateway, source or scope`);
+      report(`${r.path}.destination`, `a route to ${dst}${r.table !== MAIN_TABLE ? ` in table ${r.table}` : ''} is already given at ${prev.path} with a different gateway, source or scope`);
     }
   }
   return out;

@@ -25,7 +25,55 @@ export interface RouteSpec {
   source?: IpAddress;
   /** 0 = universe, 253 = link. */
   scope: 0 | 253;
+  /** Routing table; `table` 0 or absent in the input is the main table (254). With a VRF, the VRF's table. */
+  table: number;
+  /** Where a non-zero `table` was written (a VRF's table must agree with it). */
+  tablePath?: string;
   /** JSON path of this route, for errors raised while applying it. */
+  path: string;
+}
+
+/** A FIB rule (`ip rule`) in the container netns: traffic matching source/destination looks up `table`. */
+export interface RuleSpec {
+  /** The family of source/destination; IPv4 when neither is given (as `ip rule` without -6). */
+  family: Family;
+  /** Absent: the kernel picks one (just below the first non-zero existing priority). */
+  priority?: number;
+  source?: Cidr;
+  destination?: Cidr;
+  table: number;
+  path: string;
+}
+
+/** A permanent neighbor entry (`ip neigh add ... nud permanent`) on this device. */
+export interface NeighborSpec {
+  destination: IpAddress;
+  /** Lower-case colon form. */
+  hardwareAddr: string;
+  path: string;
+}
+
+/** Per-interface settings the move reset to the container netns' defaults; only the given ones are set. */
+export interface InterfaceSysctls {
+  /** net.ipv4.conf.<if>.forwarding and net.ipv6.conf.<if>.forwarding. */
+  forwarding?: boolean;
+  arpIgnore?: number;
+  arpAnnounce?: number;
+  disableIPv6?: boolean;
+  acceptRA?: number;
+  dadTransmits?: number;
+  routerSolicitationDelay?: number;
+  routerSolicitationInterval?: number;
+  /** IFLA_INET6_ADDR_GEN_MODE: 0 eui64, 1 none, 2 stable-privacy, 3 random. */
+  addrGenMode?: number;
+}
+
+export type Addressing = 'Static' | 'DHCP' | 'SLAAC' | 'Unnumbered';
+
+export interface VrfSpec {
+  name: string;
+  /** Given, or DraNet's default: FNV-1a 32 of the name, mod 1000, plus 1000. */
+  table: number;
   path: string;
 }
 
@@ -52,6 +100,16 @@ export interface DeviceSpec {
   gsoIPv4MaxSize?: number;
   groIPv4MaxSize?: number;
   routes: RouteSpec[];
+  rules: RuleSpec[];
+  neighbors: NeighborSpec[];
+  sysctls: InterfaceSysctls;
+  /** Static unless DHCP, SLAAC or Unnumbered was asked for. */
+  addressing: Addressing;
+  /** passthrough: the host device itself is moved; ipvlan: an ipvlan child of it (needs the kernel's ipvlan driver). */
+  linkType: 'passthrough' | 'ipvlan';
+  /** JSON path of `interface.type` when ipvlan was asked for. */
+  linkTypePath?: string;
+  vrf?: VrfSpec;
   ethtool: EthtoolSpec;
   /** Where the entry came from. */
   source: 'config' | 'annotation';

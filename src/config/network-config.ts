@@ -7,6 +7,7 @@ import { interfaceAddressProblem, isLoopback, networkOf } from './address-rules.
 import type { Entry, Report, SizeField } from './entry.js';
 import { SIZE_FIELDS } from './entry.js';
 import { parseCidr, parseIp } from './ip.js';
+import { MAIN_TABLE, readInterfaceExtras, readNeighbors, readProfile, readRules } from './dranet-fields.js';
 import { child, member } from './json-path.js';
 import { GRO_MAX, GSO_MAX, MTU_MAX, MTU_MIN } from './limits.js';
 import { parseMac } from './mac.js';
@@ -41,8 +42,12 @@ export function addAddress(entry: Entry, c: IpAddress & { prefixLength: number }
 
 export function applyNetworkConfig(entry: Entry, nc: unknown, path: string, report: Report): void {
   if (!isObj(nc)) return;
+  readProfile(nc, path, report);
   if (isObj(nc.interface)) readInterface(entry, nc.interface, child(path, 'interface'), report);
+  if (isObj(nc.interface)) readInterfaceExtras(entry, nc.interface, child(path, 'interface'), report);
   if (Array.isArray(nc.routes)) readRoutes(entry, nc.routes, child(path, 'routes'), report);
+  if (Array.isArray(nc.rules)) readRules(entry, nc.rules, child(path, 'rules'), report);
+  if (Array.isArray(nc.neighbors)) readNeighbors(entry, nc.neighbors, child(path, 'neighbors'), report);
   if (isObj(nc.ethtool)) readEthtool(entry, nc.ethtool, child(path, 'ethtool'), report);
 }
 
@@ -148,8 +153,10 @@ function readRoute(r: unknown, p: string, report: Report): RouteSpec | undefined
     report(child(p, 'gateway'), 'a route of link scope (253) must not have a gateway; drop it or use scope 0');
     ok = false;
   }
+  if (r.table !== undefined && !(isInt(r.table) && r.table >= 0 && r.table <= 0xffffffff)) return undefined; // the schema reports it
   if (!ok || dst === undefined) return undefined;
-  const route: RouteSpec = { destination: dst, scope, path: p };
+  const route: RouteSpec = { destination: dst, scope, table: r.table === undefined || r.table === 0 ? MAIN_TABLE : r.table, path: p };
+  if (r.table !== undefined && r.table !== 0) route.tablePath = child(p, 'table');
   if (gateway !== undefined) route.gateway = gateway;
   if (source !== undefined) route.source = source;
   return route;

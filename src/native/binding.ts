@@ -20,6 +20,8 @@ export interface NativeBinding {
   flock(fd: number, op: number): boolean;
   strerror(errno: number): string;
   execve(path: string, argv: readonly string[], env: readonly string[]): never;
+  /** open(2) of `path` (O_CLOEXEC added) from inside the netns `netnsFd` refers to; the fd stays bound to that netns. */
+  openInNetns(netnsFd: number, path: string, flags: number): number;
   constants: KernelConstants;
 }
 

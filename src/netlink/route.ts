@@ -1,4 +1,4 @@
-/** Typed rtnetlink route operations (main table). */
+/** Typed rtnetlink route operations (main table unless a table is given). */
 import { type Attr, AttrSet, NetlinkDecodeError, align4, attr, hostLittleEndian } from './attr.js';
 import { NL, RTNL } from './constants.js';
 import type { IncomingMessage } from './message.js';
@@ -17,9 +17,11 @@ export interface RouteInput {
   oif: number;
   /** RTPROT_*; RTPROT_BOOT (what `ip route add` uses) when absent. */
   protocol?: number;
+  /** Routing table; the main table when absent. */
+  table?: number;
 }
 
-export interface Route extends RouteInput {
+export interface Route extends Omit<RouteInput, 'table'> {
   table: number;
   protocol: number;
   type: number;
@@ -90,7 +92,8 @@ export function routeList(): Request<Route[]> {
 }
 
 function routeMessage(type: number, flags: number, r: RouteInput): { type: number; flags: number; header: Uint8Array; attrs: Attr[] } {
-  const attrs: Attr[] = [attr.u32(RTNL.RTA_TABLE, RTNL.RT_TABLE_MAIN), attr.u32(RTNL.RTA_OIF, r.oif)];
+  const table = r.table ?? RTNL.RT_TABLE_MAIN;
+  const attrs: Attr[] = [attr.u32(RTNL.RTA_TABLE, table), attr.u32(RTNL.RTA_OIF, r.oif)];
   if (r.dstLength > 0) attrs.push(attr.bytes(RTNL.RTA_DST, r.dst));
   if (r.gateway !== undefined) attrs.push(attr.bytes(RTNL.RTA_GATEWAY, r.gateway));
   if (r.prefSrc !== undefined) attrs.push(attr.bytes(RTNL.RTA_PREFSRC, r.prefSrc));
@@ -98,27 +101,28 @@ function routeMessage(type: number, flags: number, r: RouteInput): { type: numbe
     type,
     flags,
     header: encodeRtMsg({
-      family: afOf(r.family), dstLength: r.dstLength, srcLength: 0, tos: 0, table: RTNL.RT_TABLE_MAIN,
+      // As iproute2: a table id past the 8-bit header field goes in RTA_TABLE only.
+      family: afOf(r.family), dstLength: r.dstLength, srcLength: 0, tos: 0, table: table < 256 ? table : RTNL.RT_TABLE_UNSPEC,
       protocol: r.protocol ?? RTNL.RTPROT_BOOT, scope: r.scope, type: RTNL.RTN_UNICAST, flags: 0,
     }),
     attrs,
   };
 }
 
-/** ip route add DST/LEN [via GW] dev OIF [scope SCOPE] [src SRC] */
+/** ip route add DST/LEN [via GW] dev OIF [scope SCOPE] [src SRC] [table T] */
 export function routeAdd(r: RouteInput, text: string): Request<void> {
   return { describe: `add route ${text}`, message: routeMessage(RTNL.RTM_NEWROUTE, NL.NLM_F_CREATE | NL.NLM_F_EXCL, r), parse: () => undefined };
 }
 
 /**
- * ip route replace DST/LEN [via GW] dev OIF [scope SCOPE] [src SRC]
+ * ip route replace DST/LEN [via GW] dev OIF [scope SCOPE] [src SRC] [table T]
  * Replaces a route to the same destination (e.g. the prefix route an address made).
  */
 export function routeReplace(r: RouteInput, text: string): Request<void> {
   return { describe: `replace route ${text}`, message: routeMessage(RTNL.RTM_NEWROUTE, NL.NLM_F_CREATE | NL.NLM_F_REPLACE, r), parse: () => undefined };
 }
 
-/** ip route del DST/LEN [via GW] dev OIF */
+/** ip route del DST/LEN [via GW] dev OIF [table T] */
 export function routeDel(r: RouteInput, text: string): Request<void> {
   return { describe: `delete route ${text}`, message: routeMessage(RTNL.RTM_DELROUTE, 0, r), parse: () => undefined };
 }

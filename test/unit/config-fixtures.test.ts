@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import AjvModule from 'ajv';
 import { UNREADABLE, collectIssues, extractDevices, requestsDevices } from '../../src/config/extract.js';
 import type { DeviceSpec } from '../../src/config/model.js';
+import { ruleText } from '../../src/config/dranet-rules.js';
 import { ValidationError } from '../../src/errors.js';
 
 const ROOT = resolve(fileURLToPath(import.meta.url), '../../../..');
@@ -44,8 +45,14 @@ function summary(d: DeviceSpec): Record<string, unknown> {
     hostName: d.hostName,
     containerName: d.containerName,
     addresses: d.addresses.map((a) => `${a.text}/${a.prefixLength}`),
-    routes: d.routes.map((r) => `${r.destination.text}/${r.destination.prefixLength}${r.gateway ? ` via ${r.gateway.text}` : ''}${r.source ? ` src ${r.source.text}` : ''}${r.scope === 253 ? ' scope 253' : ''}`),
+    routes: d.routes.map((r) => `${r.destination.text}/${r.destination.prefixLength}${r.gateway ? ` via ${r.gateway.text}` : ''}${r.source ? ` src ${r.source.text}` : ''}${r.scope === 253 ? ' scope 253' : ''}${r.table !== 254 ? ` table ${r.table}` : ''}`),
   };
+  if (d.rules.length > 0) o.rules = d.rules.map(ruleText);
+  if (d.neighbors.length > 0) o.neighbors = d.neighbors.map((n) => `${n.destination.text} lladdr ${n.hardwareAddr}`);
+  if (Object.keys(d.sysctls).length > 0) o.sysctls = d.sysctls;
+  if (d.addressing !== 'Static') o.addressing = d.addressing;
+  if (d.linkType !== 'passthrough') o.type = d.linkType;
+  if (d.vrf !== undefined) o.vrf = `${d.vrf.name} table ${d.vrf.table}`;
   for (const k of ['mtu', 'hardwareAddr', 'gsoMaxSize', 'groMaxSize', 'gsoIPv4MaxSize', 'groIPv4MaxSize'] as const) if (d[k] !== undefined) o[k] = d[k];
   if (Object.keys(d.ethtool.features).length > 0) o.features = d.ethtool.features;
   if (Object.keys(d.ethtool.privateFlags).length > 0) o.privateFlags = d.ethtool.privateFlags;

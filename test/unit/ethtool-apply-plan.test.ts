@@ -14,6 +14,11 @@ const spec = (features: Record<string, boolean>, privateFlags: Record<string, bo
   containerName: 'v',
   addresses: [],
   routes: [],
+  rules: [],
+  neighbors: [],
+  sysctls: {},
+  addressing: 'Static',
+  linkType: 'passthrough',
   ethtool: { features, privateFlags },
   source: 'config',
 });

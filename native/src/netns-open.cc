@@ -1,0 +1,54 @@
+// Files opened from inside another network namespace.
+//
+// /proc/sys/net/... resolves against the netns of the thread that looks it
+// up; once open, the file stays bound to that netns. So we switch this thread
+// in with setns(2), open, and switch back at once, as the netlink sockets do
+// (netlink.cc). If the way back fails the JS thread would silently keep
+// running in the container's netns, so we abort instead.
+#include "netns-open.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <string>
+
+#include "errors.h"
+
+// openInNetns(netnsFd: number, path: string, flags: number): fd
+// O_CLOEXEC is always added.
+Napi::Value OpenInNetns(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int target = info[0].As<Napi::Number>().Int32Value();
+  std::string path = info[1].As<Napi::String>().Utf8Value();
+  int flags = info[2].As<Napi::Number>().Int32Value();
+  int home = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+  if (home < 0) {
+    ThrowErrno(env, errno, "open", "/proc/thread-self/ns/net");
+    return env.Undefined();
+  }
+  if (setns(target, CLONE_NEWNET) < 0) {
+    int err = errno;
+    close(home);
+    ThrowErrno(env, err, "setns");
+    return env.Undefined();
+  }
+  int fd;
+  do {
+    fd = open(path.c_str(), flags | O_CLOEXEC);
+  } while (fd < 0 && errno == EINTR);
+  int err = errno;
+  if (setns(home, CLONE_NEWNET) < 0) {
+    perror("oci-netdevices: cannot return to the original network namespace");
+    abort();
+  }
+  close(home);
+  if (fd < 0) {
+    ThrowErrno(env, err, "open", path.c_str());
+    return env.Undefined();
+  }
+  return Napi::Number::New(env, fd);
+}

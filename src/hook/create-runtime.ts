@@ -28,7 +28,7 @@ import { fromRecords, removeContainerDir, removeJournal, writeDevices, writeJour
 import { processStartTime } from '../state/proc-start.js';
 import type { ContainerDevice, ContainerRecord, Journal, TeardownMode } from '../state/records.js';
 import { DeviceLocks, writeClaim, dropClaim } from '../state/device-lock.js';
-import { pinNetns, unpinNetns } from '../state/netns-pin.js';
+import { pinNetnsPath, unpinNetns } from '../state/netns-pin.js';
 import { StateDir } from '../state/state-dir.js';
 import { bundleAnnotations, readBundleConfig } from './bundle-config.js';
 import { Interrupts } from './interrupts.js';
@@ -43,6 +43,8 @@ export interface CreateRuntimeOptions {
   deadlineSeconds?: number;
   faults?: FaultInjection;
   log: Log;
+  /** The container's network namespace as a path (the NRI plugin: the pod's); default: /proc/<pid>/ns/net of the state's pid. */
+  netnsPath?: string;
 }
 
 export interface CreateRuntimeResult {
@@ -77,8 +79,7 @@ function reportStatus(dir: StateDir, id: string, specs: readonly DeviceSpec[], o
 
 async function moveAndConfigure(state: OciState, specs: DeviceSpec[], opts: CreateRuntimeOptions): Promise<{ records: DeviceRecord[]; observed: Map<string, Observed> }> {
   const { log, stateDir } = opts;
-  const pid = requirePid(state, 'createRuntime');
-  const ctrPath = netnsPathOf(pid);
+  const ctrPath = opts.netnsPath ?? netnsPathOf(requirePid(state, 'createRuntime'));
   assertOwnNetns(ctrPath);
 
   // A hook that died mid-apply (SIGKILL, power loss) left a journal: bring its devices home first.
@@ -139,7 +140,7 @@ async function moveAndConfigure(state: OciState, specs: DeviceSpec[], opts: Crea
       };
       if (opts.teardown === 'restore') journal.netnsPin = stateDir.containerFile(state.id, 'netns', true);
       writeJournal(stateDir, journal);
-      if (journal.netnsPin !== undefined) pinNetns(pid, journal.netnsPin);
+      if (journal.netnsPin !== undefined) pinNetnsPath(ctrPath, journal.netnsPin);
     };
     try {
       const env = {

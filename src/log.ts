@@ -17,7 +17,7 @@ export interface Log {
   flush(): void;
 }
 
-const silent: Log = {
+export const silentLog: Log = {
   info: () => undefined,
   warn: () => undefined,
   error: () => undefined,
@@ -27,7 +27,7 @@ const silent: Log = {
 
 export async function openLog(file: string | undefined, base: Record<string, unknown>): Promise<Log> {
   const path = file ?? process.env.OCI_NETDEVICES_LOG ?? DEFAULT_LOG_FILE;
-  if (path === '' || path === 'off') return silent;
+  if (path === '' || path === 'off') return silentLog;
   try {
     mkdirSync(dirname(path), { recursive: true });
     const { default: pino } = await import('pino');
@@ -42,6 +42,6 @@ export async function openLog(file: string | undefined, base: Record<string, unk
     };
     return log;
   } catch {
-    return silent;
+    return silentLog;
   }
 }

@@ -86,6 +86,19 @@ export function buildProgram(): Command {
       process.exitCode = runInstallHook({ ...o, ...(g.stateDir !== undefined ? { stateDir: g.stateDir } : {}), ...(g.logFile !== undefined ? { logFile: g.logFile } : {}) });
     });
 
+  // --- NRI plugin (issue 16) ---
+  program
+    .command('nri')
+    .option('--socket <path>', "the runtime's NRI socket", '/var/run/nri/nri.sock')
+    .option('--name <name>', 'plugin name', 'oci-netdevices')
+    .option('--index <nn>', 'plugin index (plugins are called in ascending order)', '10')
+    .description('run as an NRI plugin: devices move into pod sandboxes asking for them and come home when the pod stops')
+    .action(async (o: { socket: string; name: string; index: string }, cmd: Command) => {
+      const { runNri } = await import('./run-nri.js');
+      await runNri({ ...globals(cmd), ...o });
+    });
+  // --- end NRI plugin ---
+
   program
     .command('validate')
     .argument('<config>', 'path to a config.json')

@@ -28,7 +28,7 @@ import { fromRecords, removeContainerDir, removeJournal, writeDevices, writeJour
 import { processStartTime } from '../state/proc-start.js';
 import type { ContainerDevice, ContainerRecord, Journal, TeardownMode } from '../state/records.js';
 import { DeviceLocks, writeClaim, dropClaim } from '../state/device-lock.js';
-import { pinNetns, unpinNetns } from '../state/netns-pin.js';
+import { pinNetnsPath, unpinNetns } from '../state/netns-pin.js';
 import { StateDir } from '../state/state-dir.js';
 import { bundleAnnotations, readBundleConfig } from './bundle-config.js';
 import { Interrupts } from './interrupts.js';
@@ -59,6 +59,8 @@ export interface CreateRuntimeOptions {
   log: Log;
   /** Directories holding CNI plugins (default: resolveCniPath()). */
   cniPath?: string[];
+  /** The container's network namespace as a path (the NRI plugin: the pod's); default: /proc/<pid>/ns/net of the state's pid. */
+  netnsPath?: string;
 }
 
 export interface CreateRuntimeResult {
@@ -102,8 +104,8 @@ function reportStatus(dir: StateDir, id: string, specs: readonly DeviceSpec[], o
 
 async function moveAndConfigure(state: OciState, allSpecs: DeviceSpec[], opts: CreateRuntimeOptions, cni: CniWork): Promise<{ records: DeviceRecord[]; observed: Map<string, Observed> }> {
   const { log, stateDir } = opts;
-  const pid = requirePid(state, 'createRuntime');
-  const ctrPath = netnsPathOf(pid);
+  const pid = opts.netnsPath === undefined ? requirePid(state, 'createRuntime') : state.pid;
+  const ctrPath = opts.netnsPath ?? netnsPathOf(pid!);
   assertOwnNetns(ctrPath);
 
   // A hook that died mid-apply (SIGKILL, power loss) left a journal: bring its devices home first.
@@ -174,14 +176,14 @@ async function moveAndConfigure(state: OciState, allSpecs: DeviceSpec[], opts: C
         version: 1, id: state.id, teardown: opts.teardown, hookPid: process.pid, hookStart: processStartTime(process.pid) ?? '',
         devices: targets.filter((t) => originals.has(t.spec.hostName)).map((t) => journalDevice(t, originals.get(t.spec.hostName)!, identities.get(t.spec.hostName)!, ethtool?.plans.get(t.spec.hostName))),
       };
-      const containerStart = processStartTime(pid);
-      if (containerStart !== undefined) {
+      const containerStart = pid !== undefined ? processStartTime(pid) : undefined;
+      if (pid !== undefined && containerStart !== undefined) {
         journal.containerPid = pid;
         journal.containerStart = containerStart;
       }
       if (opts.teardown === 'restore') journal.netnsPin = stateDir.containerFile(state.id, 'netns', true);
       writeJournal(stateDir, journal);
-      if (journal.netnsPin !== undefined) pinNetns(pid, journal.netnsPin);
+      if (journal.netnsPin !== undefined) pinNetnsPath(ctrPath, journal.netnsPin);
     };
     try {
       const env = {

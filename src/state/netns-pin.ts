@@ -5,10 +5,11 @@
 import { closeSync, constants, openSync, rmSync } from 'node:fs';
 import { native } from '../native/binding.js';
 
-export function pinNetns(pid: number, target: string): void {
+/** Pins the netns at `source` (a /proc/<pid>/ns/net, or a bind-mounted netns such as a pod's). */
+export function pinNetnsPath(source: string, target: string): void {
   closeSync(openSync(target, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600));
   try {
-    native().bindMount(`/proc/${pid}/ns/net`, target);
+    native().bindMount(source, target);
   } catch (e) {
     rmSync(target, { force: true });
     throw e;

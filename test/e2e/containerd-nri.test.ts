@@ -1,0 +1,164 @@
+/**
+ * The NRI plugin (oci-netdevices nri) in a real containerd 2.x with plain runc, driven through
+ * CRI: every annotation form gets its device renamed and configured in the pod's netns, seen by
+ * two app containers, and home with its original configuration after StopPodSandbox; a pod
+ * without annotations is untouched; a missing device fails the pod and leaves nothing; the
+ * plugin killed while a pod holds a device: after its restart the device still comes home,
+ * also when the pod went away while the plugin was down.
+ */
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { HOOK_BIN } from '../support/bundle.js';
+import { type Containerd, hasContainerd, startContainerd } from '../support/containerd.js';
+import { Cleanup, addrStrings, createVethPair, exec, linkInfo, sleepMs, waitFor } from '../support/netns.js';
+
+const skip = hasContainerd() ? false : 'containerd not installed (.ci/run installs containerd/sid, pinned)';
+
+interface Plugin {
+  child: ChildProcess;
+  exited: Promise<void>;
+}
+
+describe('NRI plugin in containerd (plain runc)', { skip }, () => {
+  const c = new Cleanup();
+  let ctrd: Containerd;
+  let work: string;
+  let state: string;
+  let logFile: string;
+  let plugin: Plugin | undefined;
+
+  const startPlugin = async (): Promise<Plugin> => {
+    const registeredBefore = registrations();
+    const child = spawn(HOOK_BIN, ['nri', '--socket', ctrd.nriSocket, '--state-dir', state, '--log-file', logFile, '--name', 'ond-e2e', '--index', '20'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr!.on('data', (b: Buffer) => (stderr += b.toString()));
+    const exited = new Promise<void>((r) => child.once('exit', () => r()));
+    const p = { child, exited };
+    await waitFor('plugin registered', () => registrations() > registeredBefore || child.exitCode !== null, { timeoutMs: 20_000 });
+    assert.equal(child.exitCode, null, `plugin exited: ${stderr}`);
+    return p;
+  };
+  const stopPlugin = async (signal: NodeJS.Signals): Promise<void> => {
+    if (plugin === undefined) return;
+    plugin.child.kill(signal);
+    await plugin.exited;
+    plugin = undefined;
+  };
+  const registrations = (): number => (existsSync(logFile) ? readFileSync(logFile, 'utf8').split('\n').filter((l) => l.includes('"msg":"registered"')).length : 0);
+  const entries = (sub: string): string[] => (existsSync(join(state, sub)) ? readdirSync(join(state, sub)) : []);
+
+  before(async () => {
+    work = mkdtempSync(join(tmpdir(), 'ond-nri-e2e-'));
+    c.add(`dir ${work}`, () => rmSync(work, { recursive: true, force: true }));
+    state = join(work, 'state');
+    logFile = join(work, 'plugin.log');
+    ctrd = await startContainerd(c);
+    plugin = await startPlugin();
+  });
+  after(async () => {
+    await stopPlugin('SIGTERM');
+    await ctrd?.shutdown();
+    const errors = c.run();
+    if (errors.length > 0) process.stderr.write(`cleanup problems:\n  ${errors.join('\n  ')}\n`);
+  });
+
+  /** A host device with an address and an MTU of its own, to check it comes home as it was. */
+  const hostDevice = (): { dev: string; mtu: number; addr: string } => {
+    const v = createVethPair({ cleanup: c, prefix: 'ondn' });
+    const octet = 10 + Math.floor(Math.random() * 200);
+    exec(['ip', 'link', 'set', v.name, 'mtu', '1400']);
+    exec(['ip', 'addr', 'add', `10.252.${octet}.1/24`, 'dev', v.name]);
+    return { dev: v.name, mtu: 1400, addr: `10.252.${octet}.1/24` };
+  };
+
+  const forms: [string, (dev: string) => Record<string, string>][] = [
+    ['oci-netdevices.io/devices', (dev) => ({ 'oci-netdevices.io/devices': JSON.stringify({ [dev]: { name: 'net1', networkConfig: { interface: { addresses: ['10.253.0.2/24'], mtu: 1300 } } } }) })],
+    ['netdevices.nri.containerd.io', (dev) => ({ 'netdevices.nri.containerd.io': `- name: ${dev}\n  new_name: net1\n  address: 10.253.0.2\n  prefix: 24\n  mtu: 1300` })],
+    ['netdevices.nri.containerd.io/pod', (dev) => ({ 'netdevices.nri.containerd.io/pod': `- name: ${dev}\n  new_name: net1\n  address: 10.253.0.2\n  prefix: 24\n  mtu: 1300` })],
+    ['netdevice.noderesource.dev', (dev) => ({ 'netdevice.noderesource.dev': `- name: ${dev}\n  new_name: net1\n  address: 10.253.0.2\n  prefix: 24\n  mtu: 1300` })],
+    ['netdevice.noderesource.dev/pod', (dev) => ({ 'netdevice.noderesource.dev/pod': `- name: ${dev}\n  new_name: net1\n  address: 10.253.0.2\n  prefix: 24\n  mtu: 1300` })],
+  ];
+
+  for (const [key, annotation] of forms) {
+    test(`${key}: renamed and configured in the pod, seen by two containers, home as it was after StopPodSandbox`, async () => {
+      const h = hostDevice();
+      const pod = await ctrd.runPod(`nri-${key.replace(/[^a-z]/g, '')}`, annotation(h.dev));
+      assert.equal(linkInfo(h.dev), undefined, 'gone from the host');
+      for (const name of ['app1', 'app2']) {
+        const id = await ctrd.startContainer(pod, name);
+        const r = await ctrd.exec(id, ['ip', '-o', 'addr', 'show', 'net1']);
+        assert.equal(r.exit_code, 0, r.stderr);
+        assert.match(r.stdout, /inet 10\.253\.0\.2\/24/, `${name} sees the configured address`);
+        const l = await ctrd.exec(id, ['ip', '-o', 'link', 'show', 'net1']);
+        assert.match(l.stdout, /mtu 1300/);
+      }
+      const status = JSON.parse(exec([HOOK_BIN, '--state-dir', state, 'status', pod.id])) as { containerId: string; devices: { conditions: { type: string; status: string }[] }[] };
+      assert.equal(status.containerId, pod.id, 'status under the pod sandbox id');
+      assert.ok(status.devices[0]!.conditions.some((x) => x.type === 'Ready' && x.status === 'True'));
+      await ctrd.stopPod(pod.id);
+      const home = linkInfo(h.dev);
+      assert.ok(home !== undefined, 'home under its own name');
+      assert.equal(home.mtu, h.mtu);
+      assert.deepEqual(addrStrings(h.dev), [h.addr]);
+      await ctrd.removePod(pod.id);
+      assert.ok(!entries('containers').includes(pod.id) && !entries('nri-pods').includes(`${pod.id}.json`), 'nothing kept for the pod');
+    });
+  }
+
+  test('a pod without device annotations is untouched', async () => {
+    const h = hostDevice();
+    const pod = await ctrd.runPod('nri-plain', { 'example.com/other': h.dev });
+    const id = await ctrd.startContainer(pod, 'app');
+    const r = await ctrd.exec(id, ['ip', '-o', 'link']);
+    assert.doesNotMatch(r.stdout, new RegExp(h.dev));
+    assert.ok(linkInfo(h.dev) !== undefined);
+    assert.ok(!entries('containers').includes(pod.id) && !entries('nri-pods').includes(`${pod.id}.json`));
+    await ctrd.stopPod(pod.id);
+    await ctrd.removePod(pod.id);
+    assert.deepEqual(addrStrings(h.dev), [h.addr]);
+  });
+
+  test('a pod asking for a missing device fails with the reason and leaves nothing behind', async () => {
+    const before = { containers: entries('containers'), claims: entries('claims'), pods: entries('nri-pods') };
+    const ask = { 'oci-netdevices.io/devices': JSON.stringify({ ondmissing0: { name: 'net1' } }) };
+    const err = await ctrd.runPod('nri-missing', ask).then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
+    assert.ok(err !== undefined, 'RunPodSandbox fails');
+    assert.match(err.message, /ondmissing0/, 'with our reason');
+    assert.deepEqual({ containers: entries('containers'), claims: entries('claims'), pods: entries('nri-pods') }, before);
+  });
+
+  test('plugin killed while a pod holds a device, restarted: StopPodSandbox brings the device home', async () => {
+    const h = hostDevice();
+    const pod = await ctrd.runPod('nri-restart', forms[0]![1](h.dev));
+    await ctrd.startContainer(pod, 'app');
+    assert.equal(linkInfo(h.dev), undefined);
+    await stopPlugin('SIGKILL');
+    plugin = await startPlugin();
+    await sleepMs(300); // the Synchronize reconcile is queued ahead of the next event anyway
+    assert.equal(linkInfo(h.dev), undefined, 'never moved twice, never pulled back from a live pod');
+    await ctrd.stopPod(pod.id);
+    assert.deepEqual(addrStrings(h.dev), [h.addr], 'home with its address');
+    await ctrd.removePod(pod.id);
+  });
+
+  test('pod stopped and removed while the plugin was down: its device comes home at Synchronize', async () => {
+    const h = hostDevice();
+    const pod = await ctrd.runPod('nri-gone', forms[1]![1](h.dev));
+    assert.equal(linkInfo(h.dev), undefined);
+    await stopPlugin('SIGKILL');
+    await ctrd.stopPod(pod.id);
+    await ctrd.removePod(pod.id);
+    plugin = await startPlugin();
+    await waitFor('device home', () => linkInfo(h.dev) !== undefined, { timeoutMs: 20_000 });
+    assert.equal(linkInfo(h.dev)!.mtu, h.mtu);
+    assert.deepEqual(addrStrings(h.dev), [h.addr]);
+    await waitFor('pod forgotten', () => !entries('nri-pods').includes(`${pod.id}.json`), { timeoutMs: 10_000 });
+  });
+});

@@ -138,7 +138,7 @@ async function moveAndConfigure(state: OciState, allSpecs: DeviceSpec[], opts: C
     // Devices a live claim already moved into this very netns (a pod's sandbox) are there: nothing to move.
     const observedShared = observeLinks(ctrView, [...shared].map(([hostName, link]) => ({ hostName, index: link.index })));
     const specs = allSpecs.filter((s) => !shared.has(s.hostName));
-    if (specs.length === 0) return { records: [], observed: observedShared };
+    if (specs.length === 0 && cni.attachments.length === 0) return { records: [], observed: observedShared };
     const refused = checkPolicy(opts.policy, specs, hostView);
     if (refused.length > 0) throw new PolicyError(refused.map(formatIssue).join('; '));
     const { targets, issues } = locateDevices(specs, hostView, ctrView);

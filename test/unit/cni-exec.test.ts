@@ -5,7 +5,7 @@
  * stdout cap, no fd of ours), and the engine's ADD/undo/teardown order.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, openSync, closeSync, rmSync, readFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, openSync, closeSync, rmSync, readFileSync, existsSync, renameSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, test } from 'node:test';
@@ -171,8 +171,9 @@ test('engine: teardown DELs every attachment in reverse with its saved result; a
   assert.deepEqual(dels.map((c) => `${c.verb} ${c.env.CNI_IFNAME} ${c.env.CNI_NETNS === pin}`), ['DEL net2 true', 'DEL net1 true', 'DEL net2 true', 'DEL net1 true']);
   assert.deepEqual(dels[1]!.conf.prevResult, record.attachments[0]!.result);
   // A netns path that is now another file (the pin unmounted, or a /proc/<pid> reused) is not handed to DEL.
-  rmSync(pin);
-  closeSync(openSync(pin, 'w'));
+  // Made beside the old file before it goes, so the new one cannot reuse its inode.
+  closeSync(openSync(`${pin}.new`, 'w'));
+  renameSync(`${pin}.new`, pin);
   deleteAttachments(dir, 'ctr1');
   assert.ok(fake.calls().slice(-2).every((c) => c.env.CNI_NETNS === ''), 'a replaced netns path becomes an empty CNI_NETNS');
   assert.ok(existsSync(pin) && readFileSync(pin, 'utf8') === '');

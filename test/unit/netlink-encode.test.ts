@@ -19,14 +19,7 @@ import { type OutgoingMessage, encodeBatch } from '../../src/netlink/message.js'
 import { routeAdd, routeDel, routeReplace } from '../../src/netlink/route.js';
 import { NetlinkSocket, type Transport } from '../../src/netlink/socket.js';
 
-const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
-/** Joins hex groups written with spaces for reading. */
-const h = (...parts: string[]): string => parts.join('').replace(/\s+/g, '');
-/** What NetlinkSocket adds to every request: NLM_F_REQUEST | NLM_F_ACK. */
-const asSent = (m: OutgoingMessage): OutgoingMessage => ({ ...m, flags: m.flags | 0x1 | 0x4 });
-const SEQ = 0x11223344;
-const seqHex = '44332211';
-const one = (m: OutgoingMessage): string => hex(encodeBatch([asSent(m)], SEQ));
+import { asSent, h, hex, one, seqHex } from './golden-bytes.js';
 
 const IFI_INDEX7 = '00000000 07000000 00000000 00000000'; // family 0, pad, type 0, index 7, flags 0, change 0
 

@@ -15,17 +15,12 @@ import { describe, test } from 'node:test';
 import { NetlinkDecodeError } from '../../src/netlink/attr.js';
 import { RTNL2 } from '../../src/netlink/constants.js';
 import { decodeInetSettings, linkSetAddrGenMode, linkSetInetConf } from '../../src/netlink/inet-conf.js';
-import { type IncomingMessage, type OutgoingMessage, decodeMessages, encodeBatch } from '../../src/netlink/message.js';
+import { type IncomingMessage, decodeMessages } from '../../src/netlink/message.js';
 import { decodeNeigh, neighAdd, neighDel, neighList } from '../../src/netlink/neigh.js';
 import { routeAdd } from '../../src/netlink/route.js';
 import { decodeRule, ruleAdd, ruleDel, ruleList } from '../../src/netlink/rule.js';
 
-const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
-const h = (...parts: string[]): string => parts.join('').replace(/\s+/g, '');
-const asSent = (m: OutgoingMessage): OutgoingMessage => ({ ...m, flags: m.flags | 0x1 | 0x4 });
-const SEQ = 0x11223344;
-const seqHex = '44332211';
-const one = (m: OutgoingMessage): string => hex(encodeBatch([asSent(m)], SEQ));
+import { h, one, seqHex } from './golden-bytes.js';
 const v6 = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s, 'hex'));
 
 /** A received message from its hex body (nlmsghdr written here), at an odd offset of a larger buffer. */

@@ -104,8 +104,9 @@ function reportStatus(dir: StateDir, id: string, specs: readonly DeviceSpec[], o
 
 async function moveAndConfigure(state: OciState, allSpecs: DeviceSpec[], opts: CreateRuntimeOptions, cni: CniWork): Promise<{ records: DeviceRecord[]; observed: Map<string, Observed> }> {
   const { log, stateDir } = opts;
-  const pid = opts.netnsPath === undefined ? requirePid(state, 'createRuntime') : state.pid;
-  const ctrPath = opts.netnsPath ?? netnsPathOf(pid!);
+  const ctrPath = opts.netnsPath ?? netnsPathOf(requirePid(state, 'createRuntime'));
+  // Without a pid (an NRI pod given by its netns path) recovery has only the pin to enter the netns by.
+  const pid = state.pid;
   assertOwnNetns(ctrPath);
 
   // A hook that died mid-apply (SIGKILL, power loss) left a journal: bring its devices home first.

@@ -9,7 +9,9 @@ import { ethtoolApplier, planAll } from '../ethtool/apply.js';
 import { type EthtoolPlan, wantsEthtool } from '../ethtool/plan.js';
 import { EthtoolSession } from '../ethtool/session.js';
 import { type DeviceTarget, type NamespaceView, locateDevices, viewNamespace } from '../apply/inspect.js';
-import type { DeviceRecord, HostOriginal } from '../apply/record.js';
+import type { DeviceRecord, HostOriginal, Loss } from '../apply/record.js';
+import { readHostExtras } from '../apply/host-extras.js';
+import { formatLosses } from '../apply/losses.js';
 import { type FaultInjection, Transaction } from '../apply/transaction.js';
 import { extractDevices } from '../config/extract.js';
 import type { DeviceSpec } from '../config/model.js';
@@ -186,9 +188,14 @@ async function moveAndConfigure(state: OciState, allSpecs: DeviceSpec[], opts: C
       writeJournal(stateDir, journal);
       if (journal.netnsPin !== undefined) pinNetnsPath(ctrPath, journal.netnsPin);
     };
+    // A rolled-back move comes home the way a teardown brings it, and reports what it could not restore.
+    const losses: Loss[] = [];
     try {
       const env = {
         host, ctr, hostNetnsFd: hostFd.fd, ctrNetnsFd: ctrFd.fd, hostNetnsIno, ctrNetnsIno, tx, beforeMove, checkpoint: interrupts.checkpoint,
+        hostExtras: (link: Link) => readHostExtras(link.name, link.index, () => session(null)),
+        home: { ethtool: () => session(null) },
+        losses,
         ...(ethtool !== undefined ? { ethtool: ethtoolApplier(() => session(ctrPath), ethtool.plans) } : {}),
       };
       const records = await applyDevices(env, targets, hostView, ctrView);
@@ -213,8 +220,9 @@ async function moveAndConfigure(state: OciState, allSpecs: DeviceSpec[], opts: C
     } catch (e) {
       const undoErrors = tx.rollback();
       for (const u of undoErrors) log.error({ err: u.message }, 'undo failed');
+      for (const l of losses) log.error({ device: l.device, lost: l.what, why: l.why }, 'rolled back with a loss: not restored');
       if (undoErrors.length === 0) forgetFailed(stateDir, state.id, journal);
-      throw withRollbackOutcome(e, undoErrors, state.id);
+      throw withRollbackOutcome(e, undoErrors, state.id, losses);
     }
     // The read-back for the status report runs after commit and outside the rollback's reach:
     // a failure here costs the report its details, never the committed devices.
@@ -263,8 +271,13 @@ function judgeClaims(dir: StateDir, state: OciState, claims: ReadonlyMap<string,
 }
 
 /** The error to report after a rollback: the cause, plus what the rollback could not undo. */
-function withRollbackOutcome(e: unknown, undoErrors: readonly Error[], id: string): unknown {
+function withRollbackOutcome(e: unknown, undoErrors: readonly Error[], id: string, losses: readonly Loss[] = []): unknown {
   const kept = `state kept: run "oci-netdevices recover ${id}"`;
+  if (losses.length > 0 && undoErrors.length === 0 && e instanceof NetDevError) {
+    // The devices came home; what they lost is said with the cause, under the cause's exit code.
+    e.message = `${e.message}; rolled back with losses: ${formatLosses(losses)}`;
+    return e;
+  }
   if (e instanceof InterruptedError) {
     return new InterruptedError(undoErrors.length === 0 ? `${e.message}: every change was rolled back` : `${e.message}; rollback incomplete: ${undoErrors.map((u) => u.message).join('; ')}; ${kept}`);
   }

@@ -24,7 +24,7 @@ import { type ProcSys, procSysIn } from './proc-sys.js';
 import { type HostExtras, saveAddress, snapshotHost } from './host-original.js';
 import type { DeviceRecord, HostOriginal, Loss } from './record.js';
 import { bringHome } from './bring-home.js';
-import { addressOptions, type HomeOptions } from './restore.js';
+import { addOrder, addressOptions, type HomeOptions } from './restore.js';
 import type { Transaction } from './transaction.js';
 
 export interface ApplyEnv {
@@ -75,7 +75,7 @@ export async function applyDevices(env: ApplyEnv, targets: readonly DeviceTarget
   await checkpoint();
 
   // Permanent global-scope addresses travel with the device (runtime-spec v1.3.0); the move flushed them.
-  tx.batch(ctr, 'carry over host addresses', placed.flatMap((p) => carried(p, hostView).map((a) => {
+  tx.batch(ctr, 'carry over host addresses', placed.flatMap((p) => addOrder(carried(p, hostView)).map((a) => {
     // Every attribute the host had (peer, broadcast, flags, metric, proto); the label follows the rename.
     const saved = saveAddress(a);
     const label = a.label !== undefined ? renamedLabel(a.label, p.original.name, p.link.name) : undefined;

@@ -214,6 +214,14 @@ export function remainingLifetime(l: SavedAddress['lifetime'], elapsedSeconds: n
   return { preferred: Math.min(left(l.preferred), valid), valid };
 }
 
+/**
+ * The order to add addresses in so the kernel lists them as the dump did: IPv4 keeps insertion
+ * order (the first of a subnet is its primary), IPv6 lists the newest first within a scope.
+ */
+export function addOrder<T extends { family: 4 | 6 }>(addrs: readonly T[]): T[] {
+  return [...addrs.filter((a) => a.family === 4), ...addrs.filter((a) => a.family === 6).reverse()];
+}
+
 function addrKey(family: number, bytes: Uint8Array, prefixLength: number, peer: Uint8Array | undefined): string {
   return `${family}/${Buffer.from(bytes).toString('hex')}/${prefixLength}/${peer !== undefined ? Buffer.from(peer).toString('hex') : ''}`;
 }
@@ -223,7 +231,7 @@ function restoreAddresses(host: NetlinkSocket, link: Link, original: HostOrigina
   const present = new Set(host.run(addrList()).filter((a) => a.index === link.index).map((a) => addrKey(a.family, a.bytes, a.prefixLength, a.peer)));
   const elapsed = original.takenAt !== undefined ? Math.max(0, Math.floor((now() - original.takenAt) / 1000)) : 0;
   const items: Array<{ what: string; request: Request<void> }> = [];
-  for (const a of original.addresses) {
+  for (const a of addOrder(original.addresses)) {
     const bytes = fromB64(a.bytes);
     if (present.has(addrKey(a.family, bytes, a.prefixLength, a.peer !== undefined ? fromB64(a.peer) : undefined))) continue;
     const o = addressOptions(a);

@@ -209,8 +209,7 @@ export function parseOriginal(v: unknown, path: string): HostOriginal {
   for (const a of LINK_ATTRIBUTES) {
     for (const f of a.fields) if (f.key !== 'mtu' && o[f.key] !== undefined) (r as unknown as Record<string, unknown>)[f.key] = field(o, f.key, f.kind, path);
   }
-  const taken = optInt(o, 'takenAt', path);
-  if (taken !== undefined) r.takenAt = taken;
+  if (o.takenAt !== undefined) r.takenAt = int(o, 'takenAt', path, 0, Number.MAX_SAFE_INTEGER);
   if (o.featuresAll !== undefined) r.featuresAll = flags(o.featuresAll, `${path}.featuresAll`);
   if (o.privateFlagsAll !== undefined) r.privateFlagsAll = flags(o.privateFlagsAll, `${path}.privateFlagsAll`);
   if (o.altnames !== undefined) {

@@ -88,7 +88,7 @@ export function decodeMultipath(data: Uint8Array): MultipathHop[] {
   return out;
 }
 
-function encodeMultipath(hops: readonly MultipathHop[]): Uint8Array {
+export function encodeMultipath(hops: readonly MultipathHop[]): Uint8Array {
   const parts = hops.map((n) => {
     const inner = n.gateway !== undefined ? encodeAttrs([attr.bytes(RTNL.RTA_GATEWAY, n.gateway)]) : new Uint8Array(0);
     const b = new Uint8Array(RTNL.RTNH_HDRLEN + inner.length);

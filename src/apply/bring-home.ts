@@ -6,6 +6,7 @@
  */
 import type { HostOriginal, Loss } from './record.js';
 import { linkStateRequests } from './link-attributes.js';
+import { uniqueLosses } from './losses.js';
 import { type HomeOptions, hostNames, moveHome, prepareForHome, restoreHostConfig } from './restore.js';
 import { type Link, linkGet, linkList, linkSetName } from '../netlink/link.js';
 import type { NetlinkSocket } from '../netlink/socket.js';
@@ -60,7 +61,7 @@ export function bringHome(ctr: NetlinkSocket, host: NetlinkSocket, hostFd: numbe
   const name = chooseHostName(hostLinks, original);
   const before = prepareForHome(ctr, link, original, hostNames(hostLinks));
   try {
-    return { as: name, losses: [...before, ...moveHome(ctr, host, hostFd, link.index, original, name, opts)] };
+    return { as: name, losses: uniqueLosses([...before, ...moveHome(ctr, host, hostFd, link.index, original, name, opts)]) };
   } catch (e) {
     // The kernel moves first and renames after: a refused name can leave the device home under its container name.
     if (id === undefined || stillIn(ctr, link.index)) throw e;
@@ -68,7 +69,7 @@ export function bringHome(ctr: NetlinkSocket, host: NetlinkSocket, hostFd: numbe
     const home = survivorOf(now, id, link.index);
     if (home === undefined) throw e;
     const aside = chooseHostName(now, original, home.index);
-    return { as: aside, losses: [...before, ...configureAtHome(host, home, original, aside, opts)] };
+    return { as: aside, losses: uniqueLosses([...before, ...configureAtHome(host, home, original, aside, opts)]) };
   }
 }
 
@@ -79,5 +80,5 @@ export function configureAtHome(host: NetlinkSocket, link: Link, original: HostO
   const losses = prepareForHome(host, { ...link, up: link.up && bounce }, original, hostNames(host.run(linkList()), link.index));
   if (link.name !== name) host.run(linkSetName(link.index, name));
   const now = host.run(linkGet({ index: link.index }));
-  return [...losses, ...restoreHostConfig(host, now, original, opts)];
+  return uniqueLosses([...losses, ...restoreHostConfig(host, now, original, opts)]);
 }

@@ -190,3 +190,46 @@ test('a restore step that fails does not block the others: home under its name, 
   assert.match(rec.stdout, /nothing to recover/);
   assert.ok(!existsSync(`${box.stateDir}/containers/${id}`));
 });
+
+test('a fault at each kind of teardown step: the device still comes home under its name, the losses are named, nothing is kept', () => {
+  const { ns, dev, config } = setup(66);
+  const bundle = box.bundle(config);
+  const rules: Array<{ netns: 'host' | 'ctr'; type: string; attr?: string; nth: number }> = [
+    { netns: 'ctr', type: 'RTM_NEWLINK', nth: 1 }, // the first reset before the move (down)
+    { netns: 'host', type: 'RTM_NEWLINK', nth: 1 }, // IPv4 settings or up, after the move
+    { netns: 'host', type: 'RTM_NEWADDR', nth: 1 },
+    { netns: 'host', type: 'RTM_NEWADDR', nth: 4 },
+  ];
+  for (const rule of rules) {
+    const ctr = box.container();
+    const id = uniqueName('c');
+    assert.equal(hook(ns, 'createRuntime', runcState(id, ctr.pid, bundle)).status, 0);
+    const t = hook(ns, 'poststop', { ociVersion: '1.0.2', id, status: 'stopped', bundle }, { OND_TEST_FAULTS: JSON.stringify([{ ...rule, mode: 'refuse', errno: 12 }]) }, ['node', FAULTY_HOOK]);
+    const what = JSON.stringify(rule);
+    assert.equal(t.status, 7, `${what}: ${t.stderr}`);
+    assert.match(t.stderr, /came home with losses: .*not restored .*ENOMEM/, what);
+    assert.ok(inNs(ns, 'ip', '-br', 'link', 'show', 'dev', dev).startsWith(dev), `${what}: home under its name`);
+    assert.deepEqual(stateLeft(box.stateDir), [], what);
+  }
+  // A route refused once is tried again while other routes make progress: it comes back.
+  {
+    const before = fullSnapshot(ns, [dev]);
+    const ctr = box.container();
+    const id = uniqueName('c');
+    assert.equal(hook(ns, 'createRuntime', runcState(id, ctr.pid, bundle)).status, 0);
+    const t = hook(ns, 'poststop', { ociVersion: '1.0.2', id, status: 'stopped', bundle }, { OND_TEST_FAULTS: JSON.stringify([{ netns: 'host', type: 'RTM_NEWROUTE', nth: 1, mode: 'refuse', errno: 12 }]) }, ['node', FAULTY_HOOK]);
+    assert.equal(t.status, 0, t.stderr);
+    assert.deepEqual(fullSnapshot(ns, [dev]).snap, before.snap);
+  }
+  // The move itself refused: that is the one failure that keeps the state, and recover then finishes.
+  const ctr = box.container();
+  const id = uniqueName('c');
+  assert.equal(hook(ns, 'createRuntime', runcState(id, ctr.pid, bundle)).status, 0);
+  const t = hook(ns, 'poststop', { ociVersion: '1.0.2', id, status: 'stopped', bundle }, { OND_TEST_FAULTS: JSON.stringify([{ netns: 'ctr', type: 'RTM_NEWLINK', attr: 'IFLA_NET_NS_FD', nth: 1, mode: 'refuse' }]) }, ['node', FAULTY_HOOK]);
+  assert.equal(t.status, 4, t.stderr);
+  assert.match(t.stderr, /state kept, retry with: oci-netdevices recover/);
+  const rec = spawnSync('nsenter', [`--net=/run/netns/${ns}`, HOOK_BIN, '--log-file', 'off', '--state-dir', box.stateDir, 'recover', id], { encoding: 'utf8' });
+  assert.equal(rec.status, 0, rec.stdout + rec.stderr);
+  assert.ok(inNs(ns, 'ip', '-br', 'link', 'show', 'dev', dev).startsWith(dev));
+  assert.deepEqual(stateLeft(box.stateDir), []);
+});

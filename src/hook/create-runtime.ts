@@ -9,7 +9,7 @@ import { ethtoolApplier, planAll } from '../ethtool/apply.js';
 import { type EthtoolPlan, wantsEthtool } from '../ethtool/plan.js';
 import { EthtoolSession } from '../ethtool/session.js';
 import { type DeviceTarget, type NamespaceView, locateDevices, viewNamespace } from '../apply/inspect.js';
-import type { DeviceRecord, HostOriginal } from '../apply/record.js';
+import type { DeviceRecord, HostOriginal } from '../state/device-record.js';
 import { type FaultInjection, Transaction } from '../apply/transaction.js';
 import { extractDevices } from '../config/extract.js';
 import type { DeviceSpec } from '../config/model.js';

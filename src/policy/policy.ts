@@ -11,7 +11,7 @@ import type { NamespaceView } from '../apply/inspect.js';
 import type { DeviceSpec } from '../config/model.js';
 import { checkSchema } from '../config/schema-check.js';
 import { PolicyError, type ValidationIssue } from '../errors.js';
-import { readJsonFile } from '../hook/bundle-config.js';
+import { readJsonFile } from '../config/json-file.js';
 import { RTNL, RTNL2 } from '../netlink/constants.js';
 import { nexthopDevices } from '../netlink/nexthop.js';
 import type { Route } from '../netlink/route.js';

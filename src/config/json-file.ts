@@ -2,7 +2,7 @@
 import { closeSync, fstatSync, openSync } from 'node:fs';
 import { UsageError } from '../errors.js';
 import { MAX_CONFIG_BYTES } from './limits.js';
-import { readUpTo } from '../state/read-up-to.js';
+import { readUpTo } from '../read-up-to.js';
 
 export function readJsonFile(path: string, what: string, maxBytes = MAX_CONFIG_BYTES): unknown {
   let fd: number;

@@ -12,7 +12,7 @@
  */
 import { closeSync, constants, fchmodSync, fstatSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { readUpTo } from './read-up-to.js';
+import { readUpTo } from '../read-up-to.js';
 
 export interface AtomicWriteOptions {
   /** File mode of the new file (default 0600), set exactly (the umask does not apply). */

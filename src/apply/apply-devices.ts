@@ -22,7 +22,7 @@ import { applySysctls } from './apply-sysctls.js';
 import { type DeviceTarget, type NamespaceView, findMoved } from './inspect.js';
 import { type ProcSys, procSysIn } from './proc-sys.js';
 import { type HostExtras, saveAddress, snapshotHost } from './host-original.js';
-import type { DeviceRecord, HostOriginal, Loss } from './record.js';
+import type { DeviceRecord, HostOriginal, Loss } from '../state/device-record.js';
 import { bringHome } from './bring-home.js';
 import { addOrder, addressOptions, type HomeOptions } from './restore.js';
 import type { Transaction } from './transaction.js';

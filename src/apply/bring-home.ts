@@ -4,7 +4,7 @@
  * chosen before the move, the device prepared where it is, moved, found again
  * by identity if the kernel refused the name half way, and configured.
  */
-import type { HostOriginal, Loss } from './record.js';
+import type { HostOriginal, Loss } from '../state/device-record.js';
 import { linkStateRequests } from './link-attributes.js';
 import { uniqueLosses } from './losses.js';
 import { type HomeOptions, hostNames, moveHome, prepareForHome, restoreHostConfig } from './restore.js';

@@ -1,9 +1,9 @@
 /**
  * The device's own link attributes that must come home as they left, each
- * described once: the saved field(s) and their type (for the record's parser),
- * how to read them from a kernel link, and the request that sets them. The
- * snapshot, the teardown, the undo of a move and the record parser all walk
- * this table: adding an attribute is one entry.
+ * described once: the saved field(s) (their types, for the record's parser,
+ * in src/state/link-state.ts), how to read them from a kernel link, and the
+ * request that sets them. The snapshot, the teardown and the undo of a move
+ * walk this table: adding an attribute is one entry here and its field there.
  *
  * Not here because their place in the sequence matters: the name (the move
  * home carries it), up/down (down before the move, up after the addresses),
@@ -13,29 +13,15 @@
 import { RTNL3 } from '../netlink/constants.js';
 import { type Link, linkSetAlias, linkSetFlags, linkSetGroup, linkSetMac, linkSetMtu, linkSetOffloadSizes, linkSetTxqlen } from '../netlink/link.js';
 import type { Request } from '../netlink/socket.js';
+import type { LinkState } from '../state/link-state.js';
 
-export interface LinkState {
-  mtu?: number;
-  mac?: string;
-  gsoMaxSize?: number;
-  groMaxSize?: number;
-  gsoIPv4MaxSize?: number;
-  groIPv4MaxSize?: number;
-  promisc?: boolean;
-  allmulti?: boolean;
-  noarp?: boolean;
-  txqlen?: number;
-  /** '' when the device had no alias. */
-  ifalias?: string;
-  group?: number;
-}
-
-export type FieldKind = 'u32' | 'bool' | 'string' | 'mac';
+export type { LinkState };
 
 export interface LinkAttribute {
   /** What a loss report calls it. */
   what: string;
-  fields: ReadonlyArray<{ key: keyof LinkState; kind: FieldKind }>;
+  /** The saved fields it covers (their types: src/state/link-state.ts). */
+  keys: ReadonlyArray<keyof LinkState>;
   read(link: Link): LinkState;
   /** The request that gives the link `want` (every field of this entry that was saved). */
   set(index: number, want: LinkState): Request<void>;
@@ -43,7 +29,7 @@ export interface LinkAttribute {
 
 const flag = (key: 'promisc' | 'allmulti' | 'noarp', bit: number, text: string): LinkAttribute => ({
   what: text,
-  fields: [{ key, kind: 'bool' }],
+  keys: [key],
   read: (l) => ({ [key]: (l.flags & bit) !== 0 }),
   set: (index, want) => linkSetFlags(index, want[key] === true ? bit : 0, bit, `${text} ${want[key] === true ? 'on' : 'off'}`),
 });
@@ -51,21 +37,21 @@ const flag = (key: 'promisc' | 'allmulti' | 'noarp', bit: number, text: string):
 const OFFLOAD = ['gsoMaxSize', 'groMaxSize', 'gsoIPv4MaxSize', 'groIPv4MaxSize'] as const;
 
 export const LINK_ATTRIBUTES: readonly LinkAttribute[] = [
-  { what: 'MAC address', fields: [{ key: 'mac', kind: 'mac' }], read: (l) => (l.mac !== undefined ? { mac: l.mac } : {}), set: (i, w) => linkSetMac(i, w.mac!) },
-  { what: 'MTU', fields: [{ key: 'mtu', kind: 'u32' }], read: (l) => ({ mtu: l.mtu }), set: (i, w) => linkSetMtu(i, w.mtu!) },
+  { what: 'MAC address', keys: ['mac'], read: (l) => (l.mac !== undefined ? { mac: l.mac } : {}), set: (i, w) => linkSetMac(i, w.mac!) },
+  { what: 'MTU', keys: ['mtu'], read: (l) => ({ mtu: l.mtu }), set: (i, w) => linkSetMtu(i, w.mtu!) },
   {
     // One message: setting the IPv6/legacy size also overwrites the IPv4 one (link.ts).
     what: 'GSO/GRO sizes',
-    fields: OFFLOAD.map((key) => ({ key, kind: 'u32' as const })),
+    keys: OFFLOAD,
     read: (l) => Object.fromEntries(OFFLOAD.filter((k) => l[k] !== undefined).map((k) => [k, l[k]])) as LinkState,
     set: (i, w) => linkSetOffloadSizes(i, Object.fromEntries(OFFLOAD.filter((k) => w[k] !== undefined).map((k) => [k, w[k]]))),
   },
   flag('promisc', RTNL3.IFF_PROMISC, 'promisc'),
   flag('allmulti', RTNL3.IFF_ALLMULTI, 'allmulticast'),
   flag('noarp', RTNL3.IFF_NOARP, 'noarp'),
-  { what: 'txqueuelen', fields: [{ key: 'txqlen', kind: 'u32' }], read: (l) => (l.txqlen !== undefined ? { txqlen: l.txqlen } : {}), set: (i, w) => linkSetTxqlen(i, w.txqlen!) },
-  { what: 'alias', fields: [{ key: 'ifalias', kind: 'string' }], read: (l) => ({ ifalias: l.ifalias ?? '' }), set: (i, w) => linkSetAlias(i, w.ifalias!) },
-  { what: 'group', fields: [{ key: 'group', kind: 'u32' }], read: (l) => (l.group !== undefined ? { group: l.group } : {}), set: (i, w) => linkSetGroup(i, w.group!) },
+  { what: 'txqueuelen', keys: ['txqlen'], read: (l) => (l.txqlen !== undefined ? { txqlen: l.txqlen } : {}), set: (i, w) => linkSetTxqlen(i, w.txqlen!) },
+  { what: 'alias', keys: ['ifalias'], read: (l) => ({ ifalias: l.ifalias ?? '' }), set: (i, w) => linkSetAlias(i, w.ifalias!) },
+  { what: 'group', keys: ['group'], read: (l) => (l.group !== undefined ? { group: l.group } : {}), set: (i, w) => linkSetGroup(i, w.group!) },
 ];
 
 /** The link's state as the table describes it. */
@@ -80,7 +66,7 @@ export function linkStateRequests(link: Link, saved: LinkState): Array<{ what: s
   for (const a of LINK_ATTRIBUTES) {
     const want: LinkState = {};
     let differs = false;
-    for (const { key } of a.fields) {
+    for (const key of a.keys) {
       if (saved[key] === undefined) continue;
       (want as Record<string, unknown>)[key] = saved[key];
       if (now[key] !== saved[key]) differs = true;

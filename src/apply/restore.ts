@@ -15,7 +15,8 @@
  * Only the move can fail the whole: every other step that fails is a Loss,
  * and the steps after it still run.
  */
-import type { HostOriginal, Loss, SavedAddress, SavedRoute } from './record.js';
+import { constants as osConstants } from 'node:os';
+import type { HostOriginal, Loss, SavedAddress, SavedRoute } from '../state/device-record.js';
 import { fromB64 } from './host-original.js';
 import { type Ipv6Conf, procIpv6Conf } from './host-extras.js';
 import { linkStateRequests } from './link-attributes.js';
@@ -27,7 +28,7 @@ import { type Link, linkAltname, linkGet, linkList, linkSetNs, linkSetUp } from 
 import { type RouteInput, routeAdd, routeReplace } from '../netlink/route.js';
 import type { NetlinkSocket, Request } from '../netlink/socket.js';
 
-const EEXIST = 17;
+const { EEXIST } = osConstants.errno;
 
 /** How long a restored route waits for its tentative IPv6 source address to pass DAD. */
 export const DAD_WAIT_MS = 3000;

@@ -13,7 +13,7 @@ import type { ContainerRecord } from '../state/records.js';
 import type { StateDir } from '../state/state-dir.js';
 import { forgetContainer, restoreDevices } from './teardown.js';
 import { deleteAttachments } from '../cni/attach.js';
-import type { Loss } from '../apply/record.js';
+import type { Loss } from '../state/device-record.js';
 import { lossStatus } from '../status/device-status.js';
 import { writeStatus } from '../status/status-store.js';
 

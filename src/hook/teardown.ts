@@ -12,7 +12,7 @@
  */
 import { EthtoolSession } from '../ethtool/session.js';
 import { bringHome, chooseHostName, configureAtHome } from '../apply/bring-home.js';
-import type { Loss } from '../apply/record.js';
+import type { Loss } from '../state/device-record.js';
 import type { HomeOptions } from '../apply/restore.js';
 import { StepError } from '../errors.js';
 import { RTNL } from '../netlink/constants.js';

@@ -3,8 +3,8 @@
  * ours, but a crash or a full disk can leave anything behind, and recovery
  * must never act on a half-understood record.
  */
-import { LINK_ATTRIBUTES, type FieldKind } from '../apply/link-attributes.js';
-import type { HostOriginal, SavedAddress, SavedNexthop, SavedRoute } from '../apply/record.js';
+import type { HostOriginal, SavedAddress, SavedNexthop, SavedRoute } from './device-record.js';
+import { type FieldKind, LINK_STATE_FIELDS } from './link-state.js';
 import { type DeviceIdentity, parseIdentity } from './identity.js';
 import { isContainerId, isIfname } from './state-dir.js';
 
@@ -206,8 +206,8 @@ export function parseOriginal(v: unknown, path: string): HostOriginal {
     privateFlags: flags(o.privateFlags, `${path}.privateFlags`),
   };
   // Every link attribute the table knows (link-attributes.ts); records of older versions have fewer.
-  for (const a of LINK_ATTRIBUTES) {
-    for (const f of a.fields) if (f.key !== 'mtu' && o[f.key] !== undefined) (r as unknown as Record<string, unknown>)[f.key] = field(o, f.key, f.kind, path);
+  for (const [key, kind] of Object.entries(LINK_STATE_FIELDS)) {
+    if (key !== 'mtu' && o[key] !== undefined) (r as unknown as Record<string, unknown>)[key] = field(o, key, kind, path);
   }
   if (o.takenAt !== undefined) r.takenAt = int(o, 'takenAt', path, 0, Number.MAX_SAFE_INTEGER);
   if (o.featuresAll !== undefined) r.featuresAll = flags(o.featuresAll, `${path}.featuresAll`);

@@ -14,7 +14,7 @@
 import { hostname } from 'node:os';
 import type { DeviceSpec } from '../config/model.js';
 import { type Failure, classifyFailure } from './failure.js';
-import type { Loss } from '../apply/record.js';
+import type { Loss } from '../state/device-record.js';
 
 export const DRIVER = 'oci-netdevices.io';
 

@@ -7,6 +7,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { bringHome } from '../../src/apply/bring-home.js';
+import { LINK_ATTRIBUTES } from '../../src/apply/link-attributes.js';
+import { LINK_STATE_FIELDS } from '../../src/state/link-state.js';
 import type { Ipv6Conf } from '../../src/apply/host-extras.js';
 import { snapshotHost } from '../../src/apply/host-original.js';
 import { viewNamespace } from '../../src/apply/inspect.js';
@@ -168,4 +170,9 @@ describe('helpers', () => {
     const xs = [{ family: 4 as const, n: 1 }, { family: 6 as const, n: 2 }, { family: 4 as const, n: 3 }, { family: 6 as const, n: 4 }];
     assert.deepEqual(addOrder(xs).map((x) => x.n), [1, 3, 4, 2]);
   });
+});
+
+test('the link-attribute table covers every saved link field, each once', () => {
+  const keys = LINK_ATTRIBUTES.flatMap((a) => [...a.keys]).sort();
+  assert.deepEqual(keys, Object.keys(LINK_STATE_FIELDS).sort());
 });

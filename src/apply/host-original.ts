@@ -22,8 +22,8 @@ export function saveAddress(a: Addr): SavedAddress {
   if (a.metric !== undefined) out.metric = a.metric;
   if (a.proto !== undefined) out.proto = a.proto;
   const ci = a.cacheInfo;
-  if (ci !== undefined && ci.valid !== RTNL3.IFA_INFINITY_LIFETIME) out.lifetime = { preferred: ci.preferred, valid: ci.valid };
-  else if (ci !== undefined && ci.preferred !== RTNL3.IFA_INFINITY_LIFETIME) out.lifetime = { preferred: ci.preferred, valid: ci.valid };
+  const forever = RTNL3.IFA_INFINITY_LIFETIME;
+  if (ci !== undefined && (ci.valid !== forever || ci.preferred !== forever)) out.lifetime = { preferred: ci.preferred, valid: ci.valid };
   return out;
 }
 
@@ -50,11 +50,6 @@ function saveRoute(r: Route): SavedRoute {
   if (r.pref !== undefined) out.pref = r.pref;
   if (r.nhId !== undefined) out.nhId = r.nhId;
   return out;
-}
-
-/** Addresses the kernel keeps until removed (not SLAAC/DHCP-style ones that expire). */
-export function permanentAddresses(view: NamespaceView, index: number): Addr[] {
-  return view.addrs.filter((a) => a.index === index && (a.flags & RTNL.IFA_F_PERMANENT) !== 0);
 }
 
 /** Every address of the device but IPv6 temporary (privacy) ones, which the kernel makes and renews itself. */

@@ -52,7 +52,7 @@ function sleepMs(ms: number): void {
 function runEach(sock: NetlinkSocket, device: string, items: ReadonlyArray<{ what: string; request: Request<void> }>, losses: Loss[]): void {
   if (items.length === 0) return;
   sock.runBatch(items.map((i) => i.request)).forEach((o, k) => {
-    if (!o.ok && -o.error.errno !== EEXIST && o.error.errno !== EEXIST) losses.push({ device, what: items[k]!.what, why: o.error.message });
+    if (!o.ok && Math.abs(o.error.errno) !== EEXIST) losses.push({ device, what: items[k]!.what, why: o.error.message });
   });
 }
 

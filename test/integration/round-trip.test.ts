@@ -233,3 +233,17 @@ test('a fault at each kind of teardown step: the device still comes home under i
   assert.ok(inNs(ns, 'ip', '-br', 'link', 'show', 'dev', dev).startsWith(dev));
   assert.deepEqual(stateLeft(box.stateDir), []);
 });
+
+test('a rollback that cannot restore everything says so with the cause (rolled back with losses), and leaves nothing behind', () => {
+  const { ns, dev, config } = setup(67);
+  const bundle = box.bundle(config);
+  const ctr = box.container();
+  // The container refuses "set link up" (the apply fails); on the way home the host refuses the first address.
+  const faults = [{ netns: 'ctr', type: 'RTM_NEWLINK', nth: 1, mode: 'refuse' }, { netns: 'host', type: 'RTM_NEWADDR', nth: 1, mode: 'refuse', errno: 12 }];
+  const r = hook(ns, 'createRuntime', runcState(uniqueName('c'), ctr.pid, bundle), { OND_TEST_FAULTS: JSON.stringify(faults) }, ['node', FAULTY_HOOK]);
+  assert.equal(r.status, 4, r.stderr);
+  assert.match(r.stderr, /set link up .*injected fault.*; rolled back with losses: .*address 10\.67\.1\.1\/24 not restored .*ENOMEM/);
+  assert.ok(inNs(ns, 'ip', '-br', 'link', 'show', 'dev', dev).startsWith(dev), 'home under its name');
+  assert.ok(inNs(ns, 'ip', '-br', 'addr', 'show', 'dev', dev).includes('10.67.2.1'), 'the other addresses came back');
+  assert.deepEqual(stateLeft(box.stateDir), []);
+});

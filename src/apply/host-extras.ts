@@ -4,13 +4,15 @@
  * (the kernel reports IPv6 settings in IFLA_AF_SPEC but takes only the token
  * and addrgenmode back that way, so they are read and written as files).
  */
-import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, readSync, readdirSync, writeFileSync } from 'node:fs';
 import type { EthtoolSession } from '../ethtool/session.js';
 import type { HostExtras } from './host-original.js';
 
 /** net.ipv6.conf.<dev>.* of the caller's own netns. */
 export interface Ipv6Conf {
+  /** Every file of net.ipv6.conf.<dev> (`default`: what a device gets when it enters the netns). */
   read(dev: string): Record<string, string> | undefined;
+  readOne(dev: string, key: string): string | undefined;
   write(dev: string, key: string, value: string): void;
 }
 
@@ -21,6 +23,24 @@ const DIR = '/proc/sys/net/ipv6/conf';
  * secret; `mc_forwarding` is the multicast router's, read only.
  */
 const SKIP = new Set(['stable_secret', 'mc_forwarding']);
+
+const buf = Buffer.alloc(4096);
+
+function readValue(path: string): string | undefined {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch {
+    return undefined;
+  }
+  try {
+    return buf.subarray(0, readSync(fd, buf, 0, buf.length, 0)).toString('utf8').trim();
+  } catch {
+    return undefined; // unreadable: not restorable either
+  } finally {
+    closeSync(fd);
+  }
+}
 
 export const procIpv6Conf: Ipv6Conf = {
   read(dev) {
@@ -33,13 +53,13 @@ export const procIpv6Conf: Ipv6Conf = {
     const out: Record<string, string> = {};
     for (const n of names.sort()) {
       if (SKIP.has(n)) continue;
-      try {
-        out[n] = readFileSync(`${DIR}/${dev}/${n}`, 'utf8').trim();
-      } catch {
-        /* unreadable: not restorable either */
-      }
+      const v = readValue(`${DIR}/${dev}/${n}`);
+      if (v !== undefined) out[n] = v;
     }
     return out;
+  },
+  readOne(dev, key) {
+    return SKIP.has(key) ? undefined : readValue(`${DIR}/${dev}/${key}`);
   },
   write(dev, key, value) {
     writeFileSync(`${DIR}/${dev}/${key}`, `${value}\n`);

@@ -40,6 +40,8 @@ export interface HomeOptions {
   dadWaitMs?: number;
   /** Clock for lifetimes (ms since the epoch). */
   now?: () => number;
+  /** net.ipv6.conf.default, read on first use and kept for every device of this teardown. */
+  ipv6Defaults?: Record<string, string>;
 }
 
 const message = (e: unknown): string => (e instanceof Error ? e.message : String(e));
@@ -122,7 +124,7 @@ export function restoreHostConfig(host: NetlinkSocket, link: Link, original: Hos
   const v4 = inet4Diff(link, original);
   if (v4.size > 0) items.push({ what: 'IPv4 settings (net.ipv4.conf)', request: linkSetInetConf(link.index, v4, `net.ipv4.conf.${link.name}.*`) });
   runEach(host, device, items, losses);
-  if (original.ipv6Conf !== undefined) restoreIpv6Conf(link.name, original.ipv6Conf, opts.ipv6Conf ?? procIpv6Conf, device, losses);
+  if (original.ipv6Conf !== undefined) restoreIpv6Conf(link.name, original.ipv6Conf, opts.ipv6Conf ?? procIpv6Conf, opts, device, losses);
   step('ethtool settings', () => restoreEthtool(link.index, original, opts.ethtool, device, losses));
 
   restoreAddresses(host, link, original, opts.now ?? Date.now, losses);
@@ -142,16 +144,17 @@ function inet4Diff(link: Link, original: HostOriginal): Map<number, number> {
   return out;
 }
 
-/** disable_ipv6 first (it decides whether the others apply), then the rest by name. */
-function restoreIpv6Conf(dev: string, saved: Readonly<Record<string, string>>, io: Ipv6Conf, device: string, losses: Loss[]): void {
-  const now = io.read(dev);
-  if (now === undefined) {
-    losses.push({ device, what: 'IPv6 settings (net.ipv6.conf)', why: `net.ipv6.conf.${dev} does not exist on the host` });
-    return;
-  }
-  const keys = Object.keys(saved).sort((a, b) => (a === 'disable_ipv6' ? -1 : b === 'disable_ipv6' ? 1 : a < b ? -1 : 1));
+/**
+ * disable_ipv6 first (it decides whether the others apply), then the rest by name. A move gave
+ * the device the netns' `default` values (read once per teardown): only the files whose saved
+ * value differs from those are read on the device, and written when they differ.
+ */
+function restoreIpv6Conf(dev: string, saved: Readonly<Record<string, string>>, io: Ipv6Conf, opts: HomeOptions, device: string, losses: Loss[]): void {
+  const defaults = (opts.ipv6Defaults ??= io.read('default') ?? {});
+  const keys = Object.keys(saved).filter((k) => defaults[k] !== saved[k]).sort((a, b) => (a === 'disable_ipv6' ? -1 : b === 'disable_ipv6' ? 1 : a < b ? -1 : 1));
   for (const k of keys) {
-    if (now[k] === undefined || now[k] === saved[k]) continue;
+    const now = io.readOne(dev, k);
+    if (now === undefined || now === saved[k]) continue;
     try {
       io.write(dev, k, saved[k]!);
     } catch (e) {

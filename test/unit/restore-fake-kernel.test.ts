@@ -31,10 +31,11 @@ const T0 = 1_700_000_000_000;
 
 /** net.ipv6.conf.<dev>.* of the fake host: a move resets a device's files to the defaults. */
 function fakeIpv6(): Ipv6Conf & { files: Map<string, Record<string, string>> } {
-  const files = new Map<string, Record<string, string>>();
+  const files = new Map<string, Record<string, string>>([['default', { accept_ra: '1', hop_limit: '64', disable_ipv6: '0' }]]);
   return {
     files,
     read: (dev) => (files.has(dev) ? { ...files.get(dev)! } : undefined),
+    readOne: (dev, k) => files.get(dev)?.[k],
     write: (dev, k, v) => {
       files.get(dev)![k] = v;
     },
@@ -82,7 +83,7 @@ function moveIn(w: ReturnType<typeof richHost>, ipv6: ReturnType<typeof fakeIpv6
   const link = w.hostSock.run(linkGet({ name: 'rt1' }));
   const original = { ...snapshotHost(link, viewNamespace(w.hostSock, { addrs: true, routes: true }), { ipv6Conf: ipv6.read('rt1')! }), takenAt: T0 };
   w.hostSock.run(linkSetNs({ index: 5 }, CTR_FD, 'eth1'));
-  ipv6.files.set('rt1', { accept_ra: '1', hop_limit: '64', disable_ipv6: '0' }); // the move reset them
+  ipv6.files.set('rt1', { ...ipv6.files.get('default')! }); // the move reset them to the netns' defaults
   return { original, link: w.ctrSock.run(linkGet({ name: 'eth1' })) };
 }
 

@@ -54,10 +54,10 @@ export interface Home {
 
 /**
  * Brings the container-side `link` home. Throws only when the device could not be moved;
- * whatever else could not be restored is in `losses`.
+ * whatever else could not be restored is in `losses`. `hostLinks`: the host's links now, when
+ * the caller has them.
  */
-export function bringHome(ctr: NetlinkSocket, host: NetlinkSocket, hostFd: number, link: Link, original: HostOriginal, id: DeviceIdentity | undefined, opts: HomeOptions = {}): Home {
-  const hostLinks = host.run(linkList());
+export function bringHome(ctr: NetlinkSocket, host: NetlinkSocket, hostFd: number, link: Link, original: HostOriginal, id: DeviceIdentity | undefined, opts: HomeOptions = {}, hostLinks: readonly Link[] = host.run(linkList())): Home {
   const name = chooseHostName(hostLinks, original);
   const before = prepareForHome(ctr, link, original, hostNames(hostLinks));
   try {

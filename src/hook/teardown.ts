@@ -123,7 +123,7 @@ export function restoreDevices(state: ContainerRecord | Journal): TeardownResult
           }
           continue;
         }
-        const home = bringHome(ctr, host, hostFd.fd, link, d.original, id, opts);
+        const home = bringHome(ctr, host, hostFd.fd, link, d.original, id, opts, hostLinks);
         hostLinks = host.run(linkList());
         result.losses.push(...home.losses);
         if (home.as !== d.original.name) result.notes.push(`${d.hostName} came home as ${home.as}: the name ${d.original.name} is taken on the host`);

@@ -6,7 +6,7 @@
 import { reportError } from './error-sink.js';
 
 /** Global options a hook invocation may carry, as `--name value` or `--name=value`. */
-const HOOK_OPTIONS = new Set(['--log-file', '--state-dir', '--policy', '--teardown', '--timeout', '--cni-path']);
+const HOOK_OPTIONS = new Set(['--log-file', '--state-dir', '--policy', '--teardown', '--timeout', '--cni-path', '--cdi-device']);
 
 export interface FastHook {
   stage: string;
@@ -20,7 +20,8 @@ export function parseFastHook(args: readonly string[]): FastHook | undefined {
     const a = args[i]!;
     const eq = a.indexOf('=');
     const name = eq > 0 ? a.slice(0, eq) : a;
-    if (!HOOK_OPTIONS.has(name)) return false;
+    // A repeated option goes to the full CLI, which explains.
+    if (!HOOK_OPTIONS.has(name) || Object.hasOwn(options, name.slice(2))) return false;
     if (eq > 0) options[name.slice(2)] = a.slice(eq + 1);
     else {
       const v = args[i + 1];

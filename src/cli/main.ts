@@ -2,7 +2,7 @@
  * Command line. Every command loads its modules only when it runs: a hook sits
  * on the critical path of each container start.
  */
-import { Command } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
 import { reportError } from './error-sink.js';
 
 interface GlobalOptions {
@@ -38,9 +38,13 @@ export function buildProgram(): Command {
     hook
       .command(stage)
       .description(what)
-      .action(async (_o, cmd: Command) => {
+      .option('--cdi-device <name>', 'a CDI device of kind oci-netdevices.io/netdev (the entry `cdi generate` writes): this host interface is asked for too', (v: string, prev: string | undefined) => {
+        if (prev !== undefined) throw new InvalidArgumentError('give --cdi-device once per hook entry (one entry per CDI device)');
+        return v;
+      })
+      .action(async (o: { cdiDevice?: string }, cmd: Command) => {
         const { runHookStage } = await import('./run-hook.js');
-        await runHookStage(stage, globals(cmd));
+        await runHookStage(stage, { ...globals(cmd), ...(o.cdiDevice !== undefined ? { cdiDevice: o.cdiDevice } : {}) });
       });
   }
 
@@ -98,6 +102,19 @@ export function buildProgram(): Command {
       await runNri({ ...globals(cmd), ...o });
     });
   // --- end NRI plugin ---
+
+  program
+    .command('cdi')
+    .description('CDI (Container Device Interface) specs: podman run --device oci-netdevices.io/netdev=<ifname>')
+    .command('generate')
+    .option('--output <file>', 'write here (.json or .yaml, e.g. /etc/cdi/oci-netdevices.yaml) instead of stdout (JSON)')
+    .option('--cdi-version <v>', '0.5.0 (default: podman 4.3 reads up to 0.5.0, containerd 2.1 up to 0.6.0), 0.6.0, or 1.1.0 (adds containerEdits.netDevices)')
+    .option('--devices <glob>', 'only host interfaces whose name matches (e.g. "ens1f*")')
+    .description('a CDI spec of kind oci-netdevices.io/netdev: one device per host interface the policy allows, whose edits add our hooks')
+    .action(async (o: { output?: string; cdiVersion?: string; devices?: string }, cmd: Command) => {
+      const { runCdiGenerate } = await import('./run-cdi.js');
+      process.exitCode = await runCdiGenerate({ ...globals(cmd), ...o });
+    });
 
   program
     .command('validate')

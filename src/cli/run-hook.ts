@@ -15,6 +15,8 @@ export interface HookFlags {
   teardown?: string;
   timeout?: string;
   cniPath?: string;
+  /** This entry's CDI device (`cdi generate` writes one hook entry per device). */
+  cdiDevice?: string;
 }
 
 function faultsFromEnv(): { failAtStep?: number } {
@@ -74,9 +76,16 @@ async function runStage(stage: string, flags: HookFlags, body: (state: OciState,
 
 async function runCreateRuntime(state: OciState, flags: HookFlags, openStageLog: StageLog): Promise<void> {
   const config = readBundleConfig(state.bundle);
+  const { planCdi } = await import('../cdi/hook-entries.js');
+  const cdi = planCdi(config, 'createRuntime', { ...flags });
+  if (!cdi.act) return; // the first of our entries acts for this one's CDI device too
   const { requestsDevices } = await import('../config/extract.js');
-  if (!requestsDevices(config, { ...state.annotations, ...bundleAnnotations(config) })) return;
+  if (cdi.devices.length === 0 && !requestsDevices(config, { ...state.annotations, ...bundleAnnotations(config) })) return;
   const log = await openStageLog();
+  if (cdi.repeated && (await import('../cdi/done.js')).alreadyDone(state, flags.stateDir)) {
+    log.info({ cdiDevices: cdi.devices }, 'an identical earlier hook entry (a CDI device asked twice) already acted for this container');
+    return;
+  }
   const { createRuntime } = await import('../hook/create-runtime.js');
   const { loadPolicy } = await import('../policy/policy.js');
   const policy = loadPolicy(flags.policy);
@@ -92,6 +101,7 @@ async function runCreateRuntime(state: OciState, flags: HookFlags, openStageLog:
       log,
       faults: faultsFromEnv(),
       cniPath,
+      ...(cdi.devices.length > 0 ? { cdiDevices: cdi.devices } : {}),
       ...(deadlineSeconds !== undefined ? { deadlineSeconds } : {}),
     },
     config,
@@ -99,7 +109,17 @@ async function runCreateRuntime(state: OciState, flags: HookFlags, openStageLog:
   if (records.length > 0) log.info({ devices: records.map((r) => ({ host: r.hostName, container: r.containerName })) }, 'devices ready');
 }
 
+/**
+ * Poststop needs no coordination between CDI entries: it works from the state the
+ * acting createRuntime wrote, so the first run brings everything home and later
+ * ones find nothing left (podman even runs its hooks.d poststop itself, outside config.json).
+ */
 async function runPoststop(state: OciState, flags: HookFlags, openStageLog: StageLog): Promise<void> {
+  if (flags.cdiDevice !== undefined) {
+    const { cdiNameProblem } = await import('../cdi/names.js');
+    const problem = cdiNameProblem(flags.cdiDevice);
+    if (problem !== undefined) throw new UsageError(`--cdi-device: ${problem}`);
+  }
   const dir = new StateDir(resolveStateDir(flags.stateDir));
   if (!dir.knows(state.id)) return; // nothing was moved for this container: nothing to load
   const { poststop } = await import('../hook/poststop.js');

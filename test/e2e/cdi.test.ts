@@ -112,6 +112,16 @@ describe('CDI with podman 4.3 (spec under /var/run/cdi)', { skip: hasTool('podma
     await assertHome(b);
   });
 
+  test('the same --device twice (podman lists its hooks twice): moved once, home after --rm', async (t) => {
+    const s = setup(t, 1);
+    const d = s.devs[0]!;
+    const r = await podmanRun({ rootfs: s.rootfs, cleanup: s.c, flags: ['--device', `${KIND}=${d.dev}`, '--device', `${KIND}=${d.dev}`], args: ['/bin/sh', '-c', SHOW_NETWORK] });
+    assert.equal(r.code, 0, why(s, r));
+    assert.ok(parseIpOutput(r.stdout).has(d.dev), why(s, r));
+    assert.match(readFileSync(s.log, 'utf8'), /an identical earlier hook entry .* already acted/);
+    await assertHome(d);
+  });
+
   test('a CDI device that is gone from the host fails the container, with the reason, and nothing is left', async (t) => {
     const s = setup(t, 1);
     const d = s.devs[0]!;

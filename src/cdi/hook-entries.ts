@@ -9,7 +9,7 @@
  */
 import { basename } from 'node:path';
 import { UsageError, ValidationError, type ValidationIssue } from '../errors.js';
-import { parseFastHook } from '../cli/entry.js';
+import { givenOptions, parseFastHook } from '../cli/entry.js';
 import { cdiNameProblem } from './names.js';
 import { CDI_DEVICE_FLAG } from './spec.js';
 
@@ -24,8 +24,6 @@ export interface CdiPlan {
   /** The acting entry appears more than once in the list (the same CDI device asked twice): its later runs must find the work done. */
   repeated: boolean;
 }
-
-const camel = (s: string): string => s.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase());
 
 interface Listed {
   invocation: Invocation;
@@ -43,9 +41,7 @@ export function ourEntries(config: unknown, stage: string): Listed[] {
     if (![h.path, args[0] ?? ''].some((p) => basename(p).startsWith('oci-netdevices'))) return;
     const parsed = parseFastHook(args.slice(1));
     if (parsed === undefined || parsed.stage !== stage) return;
-    const invocation: Record<string, string> = {};
-    for (const [k, v] of Object.entries(parsed.options)) invocation[camel(k)] = v;
-    out.push({ invocation, at: `hooks.${stage}[${i}].args` });
+    out.push({ invocation: givenOptions(parsed.options), at: `hooks.${stage}[${i}].args` });
   });
   return out;
 }

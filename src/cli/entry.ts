@@ -4,9 +4,10 @@
  * small parser does not recognise goes to the full CLI (main.ts).
  */
 import { reportError } from './error-sink.js';
+import { type GlobalOptions, globalOption, withEnvFallbacks } from './global-options.js';
 
-/** Global options a hook invocation may carry, as `--name value` or `--name=value`. */
-const HOOK_OPTIONS = new Set(['--log-file', '--state-dir', '--policy', '--teardown', '--timeout', '--cni-path', '--cdi-device']);
+/** The hook stage's own option (no environment variable): one CDI device per hook entry. */
+export const CDI_DEVICE_OPTION = 'cdi-device';
 
 export interface FastHook {
   stage: string;
@@ -20,8 +21,10 @@ export function parseFastHook(args: readonly string[]): FastHook | undefined {
     const a = args[i]!;
     const eq = a.indexOf('=');
     const name = eq > 0 ? a.slice(0, eq) : a;
+    // Global options a hook invocation may carry, as `--name value` or `--name=value`, and --cdi-device.
+    if (globalOption(name) === undefined && name !== `--${CDI_DEVICE_OPTION}`) return false;
     // A repeated option goes to the full CLI, which explains.
-    if (!HOOK_OPTIONS.has(name) || Object.hasOwn(options, name.slice(2))) return false;
+    if (Object.hasOwn(options, name.slice(2))) return false;
     if (eq > 0) options[name.slice(2)] = a.slice(eq + 1);
     else {
       const v = args[i + 1];
@@ -40,14 +43,22 @@ export function parseFastHook(args: readonly string[]): FastHook | undefined {
   return { stage, options };
 }
 
-const camel = (s: string): string => s.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase());
+/** A fast hook's options by their keys in the parsed options (`stateDir`, `cdiDevice`...), as given. */
+export function givenOptions(options: Readonly<Record<string, string>>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(options)) {
+    const key = k === CDI_DEVICE_OPTION ? 'cdiDevice' : globalOption(`--${k}`)?.key;
+    if (key !== undefined) out[key] = v;
+  }
+  return out;
+}
 
 export async function run(argv: readonly string[]): Promise<void> {
   const fast = parseFastHook(argv.slice(2));
   if (fast !== undefined) {
     const { runHookStage } = await import('./run-hook.js');
-    const flags: Record<string, string> = {};
-    for (const [k, v] of Object.entries(fast.options)) flags[camel(k)] = v;
+    const { cdiDevice, ...globals } = givenOptions(fast.options);
+    const flags = { ...withEnvFallbacks(globals as GlobalOptions), ...(cdiDevice !== undefined ? { cdiDevice } : {}), given: givenOptions(fast.options) };
     try {
       if (await runHookStage(fast.stage, flags)) return;
     } catch (e) {

@@ -2,33 +2,34 @@
  * Command line. Every command loads its modules only when it runs: a hook sits
  * on the critical path of each container start.
  */
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { reportError } from './error-sink.js';
-
-interface GlobalOptions {
-  logFile?: string;
-  stateDir?: string;
-  policy?: string;
-  teardown?: string;
-  timeout?: string;
-  cniPath?: string;
-}
+import { GLOBAL_OPTIONS, type GlobalOptions } from './global-options.js';
 
 function globals(cmd: Command): GlobalOptions {
   return cmd.optsWithGlobals<GlobalOptions>();
 }
 
+/** The global options given as flags, not taken from their environment variables. */
+function givenOnCommandLine(cmd: Command): Record<string, string> {
+  const all = globals(cmd);
+  const out: Record<string, string> = {};
+  for (const o of GLOBAL_OPTIONS) {
+    const v = all[o.key];
+    if (v !== undefined && cmd.getOptionValueSourceWithGlobals(o.key) === 'cli') out[o.key] = v;
+  }
+  return out;
+}
+
 export function buildProgram(): Command {
   const program = new Command('oci-netdevices')
     .description('Move host network interfaces into OCI containers (linux.netDevices)')
-    .option('--log-file <path>', 'JSON log file (env OCI_NETDEVICES_LOG; "off" disables)')
-    .option('--state-dir <dir>', 'state directory (env OCI_NETDEVICES_STATE_DIR, default /run/oci-netdevices)')
-    .option('--policy <file>', 'host policy file (env OCI_NETDEVICES_POLICY, default /etc/oci-netdevices/policy.json if present)')
-    .option('--teardown <mode>', 'restore (default): devices come home at poststop; kernel: leave them to the kernel (env OCI_NETDEVICES_TEARDOWN)')
-    .option('--timeout <seconds>', 'roll back and fail when the hook runs longer (env OCI_NETDEVICES_TIMEOUT)')
-    .option('--cni-path <dirs>', 'CNI plugin directories, colon-separated (env OCI_NETDEVICES_CNI_PATH, default /opt/cni/bin:/usr/lib/cni)')
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s), writeOut: (s) => process.stdout.write(s) });
+  for (const o of GLOBAL_OPTIONS) {
+    const option = new Option(`--${o.flag} ${o.arg}`, o.help).env(o.env);
+    program.addOption(o.choices !== undefined ? option.choices(o.choices) : option);
+  }
 
   const hook = program.command('hook').description('run as an OCI runtime hook (state JSON on stdin)');
   for (const [stage, what] of [
@@ -44,7 +45,8 @@ export function buildProgram(): Command {
       })
       .action(async (o: { cdiDevice?: string }, cmd: Command) => {
         const { runHookStage } = await import('./run-hook.js');
-        await runHookStage(stage, { ...globals(cmd), ...(o.cdiDevice !== undefined ? { cdiDevice: o.cdiDevice } : {}) });
+        const cdi: Record<string, string> = o.cdiDevice !== undefined ? { cdiDevice: o.cdiDevice } : {};
+        await runHookStage(stage, { ...globals(cmd), ...cdi, given: { ...givenOnCommandLine(cmd), ...cdi } });
       });
   }
 

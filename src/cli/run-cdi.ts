@@ -44,9 +44,8 @@ export async function runCdiGenerate(flags: CdiGenerateFlags): Promise<number> {
   // A CDI registry refuses a spec without devices.
   if (devices.length === 0) throw new UsageError(`no host interface to offer${flags.devices !== undefined ? ` matches --devices ${JSON.stringify(flags.devices)}` : ''} (see the skipped ones above); nothing written`);
   const extraArgs: string[] = [];
-  if (flags.logFile !== undefined) extraArgs.push('--log-file', flags.logFile);
-  if (flags.stateDir !== undefined) extraArgs.push('--state-dir', flags.stateDir);
-  if (flags.policy !== undefined) extraArgs.push('--policy', flags.policy);
+  // An empty value (a variable set to "") means unset, as for the hook itself.
+  for (const [flag, v] of [['--log-file', flags.logFile], ['--state-dir', flags.stateDir], ['--policy', flags.policy]] as const) if (v !== undefined && v !== '') extraArgs.push(flag, v);
   const spec = buildCdiSpec({ version, hookBin: join(packageRoot(), 'bin', 'oci-netdevices'), devices, extraArgs });
   const text = format === 'yaml' ? (await import('yaml')).stringify(spec) : `${JSON.stringify(spec, null, 2)}\n`;
   if (flags.output === undefined) {

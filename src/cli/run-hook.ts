@@ -7,16 +7,18 @@ import { type OciState, parseOciState } from '../hook/oci-state.js';
 import { bundleAnnotations, readBundleConfig } from '../hook/bundle-config.js';
 import { readStdin } from './stdin.js';
 import { reportError } from './error-sink.js';
+import type { GlobalOptions } from './global-options.js';
 
-export interface HookFlags {
-  logFile?: string;
-  stateDir?: string;
-  policy?: string;
-  teardown?: string;
-  timeout?: string;
-  cniPath?: string;
+/** The global options, their environment variables already folded in (cli/global-options.ts). */
+export interface HookFlags extends GlobalOptions {
   /** This entry's CDI device (`cdi generate` writes one hook entry per device). */
   cdiDevice?: string;
+  /**
+   * The options as given on the command line (camelCase), without the environment's: what
+   * identifies this run among the config's hook entries (src/cdi/hook-entries.ts).
+   * Absent for a caller that is not a hook process.
+   */
+  given?: Readonly<Record<string, string>>;
 }
 
 function faultsFromEnv(): { failAtStep?: number } {
@@ -25,13 +27,13 @@ function faultsFromEnv(): { failAtStep?: number } {
 }
 
 export function teardownMode(flag: string | undefined, fromPolicy: TeardownMode | undefined): TeardownMode {
-  const v = flag ?? process.env.OCI_NETDEVICES_TEARDOWN ?? fromPolicy ?? 'restore';
+  const v = flag ?? fromPolicy ?? 'restore';
   if (v !== 'restore' && v !== 'kernel') throw new UsageError(`--teardown must be "restore" or "kernel", not ${JSON.stringify(v)}`);
   return v;
 }
 
 function deadline(flag: string | undefined): number | undefined {
-  const v = flag ?? process.env.OCI_NETDEVICES_TIMEOUT;
+  const v = flag;
   if (v === undefined) return undefined;
   if (!/^[0-9]+(\.[0-9]+)?$/.test(v)) throw new UsageError(`--timeout must be a number of seconds, not ${JSON.stringify(v)}`);
   return Number(v);
@@ -77,7 +79,7 @@ async function runStage(stage: string, flags: HookFlags, body: (state: OciState,
 async function runCreateRuntime(state: OciState, flags: HookFlags, openStageLog: StageLog): Promise<void> {
   const config = readBundleConfig(state.bundle);
   const { planCdi } = await import('../cdi/hook-entries.js');
-  const cdi = planCdi(config, 'createRuntime', { ...flags });
+  const cdi = planCdi(config, 'createRuntime', flags.given ?? (flags.cdiDevice !== undefined ? { cdiDevice: flags.cdiDevice } : {}));
   if (!cdi.act) return; // the first of our entries acts for this one's CDI device too
   const { requestsDevices } = await import('../config/extract.js');
   if (cdi.devices.length === 0 && !requestsDevices(config, { ...state.annotations, ...bundleAnnotations(config) })) return;

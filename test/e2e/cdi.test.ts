@@ -37,11 +37,17 @@ function devices(c: Cleanup, n: number): { prefix: string; devs: Dev[] } {
   return { prefix, devs };
 }
 
-/** `cdi generate` for exactly `prefix*`; the spec is removed by `c`. */
-function generate(c: Cleanup, o: { dir: string; prefix: string; version: string; state: string; log: string; ext: 'json' | 'yaml' }): string {
+/**
+ * `cdi generate` for exactly `prefix*`; the spec is removed by `c`. With `state` and `log` they
+ * go into the hooks' arguments (podman gives hooks no environment); without, the engine's
+ * environment must carry them.
+ */
+function generate(c: Cleanup, o: { dir: string; prefix: string; version: string; state?: string; log?: string; ext: 'json' | 'yaml' }): string {
   const file = join(o.dir, `${randomName('ond-e2e-', 20)}.${o.ext}`);
   c.add(`cdi spec ${file}`, () => rmSync(file, { force: true }));
-  const r = execResult([HOOK_BIN, '--state-dir', o.state, '--log-file', o.log, 'cdi', 'generate', '--cdi-version', o.version, '--devices', `${o.prefix}*`, '--output', file]);
+  const globals = [...(o.state !== undefined ? ['--state-dir', o.state] : []), ...(o.log !== undefined ? ['--log-file', o.log] : [])];
+  const { OCI_NETDEVICES_STATE_DIR: _s, OCI_NETDEVICES_LOG: _l, ...env } = process.env;
+  const r = execResult([HOOK_BIN, ...globals, 'cdi', 'generate', '--cdi-version', o.version, '--devices', `${o.prefix}*`, '--output', file], { env });
   assert.equal(r.code, 0, r.stderr);
   return file;
 }
@@ -147,7 +153,9 @@ describe('CDI with containerd 2.1 CRI (cdi_spec_dirs)', { skip: hasContainerd() 
     state = join(work, 'state');
     log = join(work, 'hook.log');
     // Plain runc; the handler only passes our container annotations on (the default handler passes none).
-    ctrd = await startContainerd(c, { handlers: [{ name: 'ondcdi', binary: runc, podAnnotations: [], containerAnnotations: KEYS }] });
+    // State dir and log reach the hooks through containerd's environment, not the spec's hook args:
+    // a run is still told apart from the other entries by its argv alone.
+    ctrd = await startContainerd(c, { handlers: [{ name: 'ondcdi', binary: runc, podAnnotations: [], containerAnnotations: KEYS }], env: { OCI_NETDEVICES_STATE_DIR: state, OCI_NETDEVICES_LOG: log } });
   });
   after(async () => {
     await ctrd?.shutdown();
@@ -158,7 +166,8 @@ describe('CDI with containerd 2.1 CRI (cdi_spec_dirs)', { skip: hasContainerd() 
   test('CDI_devices with our annotation, and the cdi.k8s.io annotation: each app container gets its interface, home after StopContainer', async () => {
     const { prefix, devs } = devices(c, 2);
     const [a, b] = devs as [Dev, Dev];
-    generate(c, { dir: ctrd.cdiDir, prefix, version: '0.6.0', state, log, ext: 'json' });
+    const spec = generate(c, { dir: ctrd.cdiDir, prefix, version: '0.6.0', ext: 'json' });
+    assert.doesNotMatch(readFileSync(spec, 'utf8'), /--state-dir/);
     const pod = await ctrd.runPod('cdi-pod', {}, 'ondcdi');
     const first = await ctrd.startContainer(pod, 'app1', { CDI_devices: [{ name: `${KIND}=${a.dev}` }], annotations: { [DEVICES_ANNOTATION]: config(a.dev, 'net1', '10.255.1.2/24') } });
     const r1 = await ctrd.exec(first, ['ip', '-o', 'addr', 'show', 'net1']);

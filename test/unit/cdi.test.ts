@@ -10,7 +10,7 @@ import { planCdi } from '../../src/cdi/hook-entries.js';
 import { CDI_KIND, cdiNameProblem, qualifiedName } from '../../src/cdi/names.js';
 import { selectDevices } from '../../src/cdi/select.js';
 import { type CdiVersion, CDI_VERSIONS, DEFAULT_CDI_VERSION, buildCdiSpec } from '../../src/cdi/spec.js';
-import { parseFastHook } from '../../src/cli/entry.js';
+import { givenOptions, parseFastHook } from '../../src/cli/entry.js';
 import { buildProgram } from '../../src/cli/main.js';
 import { collectIssues, extractDevices } from '../../src/config/extract.js';
 import { UsageError, ValidationError } from '../../src/errors.js';
@@ -129,6 +129,10 @@ test('hook argv: --cdi-device after the stage takes the fast path; twice goes to
   const p = buildProgram();
   p.commands.find((c) => c.name() === 'hook')!.commands.forEach((c) => c.exitOverride().configureOutput({ writeErr: () => undefined }));
   await assert.rejects(p.parseAsync(['node', 'x', 'hook', 'createRuntime', '--cdi-device', 'a', '--cdi-device', 'b']), /once per hook entry/);
+});
+
+test('a run is identified by the options on its command line, keyed as parsed (the environment is not part of it)', () => {
+  assert.deepEqual(givenOptions({ 'state-dir': '/s', 'cdi-device': 'veth1', 'log-file': '/l', bogus: 'x' }), { stateDir: '/s', cdiDevice: 'veth1', logFile: '/l' });
 });
 
 const entry = (args: string[], path = BIN): Record<string, unknown> => ({ path, args: ['oci-netdevices', ...args] });

@@ -57,8 +57,9 @@ export async function run(argv: readonly string[]): Promise<void> {
   const fast = parseFastHook(argv.slice(2));
   if (fast !== undefined) {
     const { runHookStage } = await import('./run-hook.js');
-    const { cdiDevice, ...globals } = givenOptions(fast.options);
-    const flags = { ...withEnvFallbacks(globals as GlobalOptions), ...(cdiDevice !== undefined ? { cdiDevice } : {}), given: givenOptions(fast.options) };
+    const given = givenOptions(fast.options);
+    const { cdiDevice, ...globals } = given;
+    const flags = { ...withEnvFallbacks(globals as GlobalOptions), ...(cdiDevice !== undefined ? { cdiDevice } : {}), given };
     try {
       if (await runHookStage(fast.stage, flags)) return;
     } catch (e) {

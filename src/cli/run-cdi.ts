@@ -1,7 +1,7 @@
 /** `cdi generate`: a CDI spec (kind oci-netdevices.io/netdev) for the host interfaces the policy allows. */
 import { chmodSync, renameSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { viewNamespace } from '../apply/inspect.js';
+import { type NamespaceView, viewNamespace } from '../apply/inspect.js';
 import { selectDevices } from '../cdi/select.js';
 import { CDI_VERSIONS, DEFAULT_CDI_VERSION, buildCdiSpec, isCdiVersion } from '../cdi/spec.js';
 import { UsageError } from '../errors.js';
@@ -33,12 +33,13 @@ export async function runCdiGenerate(flags: CdiGenerateFlags): Promise<number> {
   const format = flags.output !== undefined ? formatOf(flags.output) : 'json';
   const policy = loadPolicy(flags.policy);
   const sock = openRoute(null);
-  let view;
-  try {
-    view = viewNamespace(sock, { routes: true });
-  } finally {
-    sock.close();
-  }
+  const view = ((): NamespaceView => {
+    try {
+      return viewNamespace(sock, { routes: true });
+    } finally {
+      sock.close();
+    }
+  })();
   const { devices, skipped } = selectDevices(view, policy, flags.devices);
   for (const s of skipped) process.stderr.write(`oci-netdevices: skipped ${JSON.stringify(s.name)}: ${s.why}\n`);
   // A CDI registry refuses a spec without devices.

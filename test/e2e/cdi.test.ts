@@ -11,10 +11,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { DEVICES_ANNOTATION, NRI_ANNOTATIONS } from '../../src/config/annotations.js';
-import { HOOK_BIN, SHOW_NETWORK, makeRootfs, parseIpOutput } from '../support/bundle.js';
+import { HOOK_BIN, SHOW_NETWORK, createBundle, makeRootfs, parseIpOutput } from '../support/bundle.js';
 import { type Containerd, hasContainerd, startContainerd } from '../support/containerd.js';
 import { Cleanup, addrStrings, cleanupAfter, createVethPair, exec, execResult, hasTool, linkInfo, randomName, waitFor } from '../support/netns.js';
-import { podmanRun } from '../support/runtimes.js';
+import { RUNTIMES, podmanRun, runContainer } from '../support/runtimes.js';
 
 const KIND = 'oci-netdevices.io/netdev';
 
@@ -59,6 +59,35 @@ async function assertHome(d: Dev): Promise<void> {
 }
 
 const config = (dev: string, name: string, addr: string): string => JSON.stringify({ [dev]: { name, networkConfig: { interface: { addresses: [addr], mtu: 1300 } } } });
+
+describe('CDI hook entries in a runc / crun bundle, as an engine applies the spec', () => {
+  for (const runtime of RUNTIMES) {
+    test(`${runtime}: two CDI devices, one also in linux.netDevices: each moved once, that one configured from config.json, both home`, async (t) => {
+      const c = cleanupAfter(t);
+      const work = mkdtempSync(join(tmpdir(), 'ond-cdi-b-'));
+      c.add(`dir ${work}`, () => rmSync(work, { recursive: true, force: true }));
+      const state = join(work, 'state');
+      const log = join(work, 'hook.log');
+      const { prefix, devs } = devices(c, 2);
+      const [a, b] = devs as [Dev, Dev];
+      const spec = JSON.parse(readFileSync(generate(c, { dir: work, prefix, version: '0.6.0', state, log, ext: 'json' }), 'utf8')) as { devices: { name: string; containerEdits: { hooks: { hookName: string; path: string; args: string[] }[] } }[] };
+      const bundle = createBundle({ cleanup: c, netDevices: { [a.dev]: { name: 'net1', networkConfig: { interface: { addresses: ['10.255.2.2/24'], mtu: 1300 } } } } });
+      // What CDI's containerEdits do: each device's hooks appended to the stage's list, in device order.
+      const hooks: Record<string, { path: string; args: string[] }[]> = {};
+      for (const d of spec.devices) for (const h of d.containerEdits.hooks) (hooks[h.hookName] ??= []).push({ path: h.path, args: h.args });
+      bundle.config.hooks = hooks;
+      bundle.write();
+      const r = await runContainer(runtime, bundle, randomName('ond-cdi-', 30), { cleanup: c });
+      const why = `${r.stderr}\n${existsSync(log) ? readFileSync(log, 'utf8') : ''}`;
+      assert.equal(r.code, 0, why);
+      const links = parseIpOutput(r.stdout);
+      assert.deepEqual([links.get('net1')?.mtu, links.get('net1')?.addrs.includes('10.255.2.2/24'), links.has(b.dev)], [1300, true, true], why);
+      assert.equal(readFileSync(log, 'utf8').split('\n').filter((l) => l.includes('"msg":"devices ready"')).length, 1, 'the first entry acted for both, the second exited 0');
+      await assertHome(a);
+      await assertHome(b);
+    });
+  }
+});
 
 describe('CDI with podman 4.3 (spec under /var/run/cdi)', { skip: hasTool('podman') ? false : 'podman not installed' }, () => {
   const setup = (t: { after(fn: () => void): void }, n: number): { c: Cleanup; work: string; rootfs: string; spec: string; devs: Dev[]; log: string; state: string } => {

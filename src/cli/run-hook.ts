@@ -1,7 +1,7 @@
 /** Hook stages: stdin state -> work done, or one error line and a non-zero exit. */
 import type { TeardownMode } from '../state/records.js';
 import { StateDir, resolveStateDir } from '../state/state-dir.js';
-import { UsageError } from '../errors.js';
+import { UsageError, ValidationError } from '../errors.js';
 import { type Log, openLog } from '../log.js';
 import { type OciState, parseOciState } from '../hook/oci-state.js';
 import { bundleAnnotations, readBundleConfig } from '../hook/bundle-config.js';
@@ -120,7 +120,7 @@ async function runPoststop(state: OciState, flags: HookFlags, openStageLog: Stag
   if (flags.cdiDevice !== undefined) {
     const { cdiNameProblem } = await import('../cdi/names.js');
     const problem = cdiNameProblem(flags.cdiDevice);
-    if (problem !== undefined) throw new UsageError(`--cdi-device: ${problem}`);
+    if (problem !== undefined) throw new ValidationError([{ path: '--cdi-device', device: flags.cdiDevice, message: problem }]);
   }
   const dir = new StateDir(resolveStateDir(flags.stateDir));
   if (!dir.knows(state.id)) return; // nothing was moved for this container: nothing to load

@@ -65,5 +65,8 @@ describe('hook --cdi-device', () => {
     assert.equal(r.stderr.trimEnd().split('\n').length, 1);
     assert.match(r.stderr, new RegExp(`hooks\\.createRuntime\\[1\\]\\.args \\(device "${bad.replace('.', '\\.')}"\\): --cdi-device: CDI device name .* must end with a letter or digit`));
     assert.ok(linkIn(undefined, dev) !== undefined, 'nothing moved');
+    const p = box.hook('poststop', { id: uniqueName('cdi'), bundle, status: 'stopped' }, { args: ['--cdi-device', bad] });
+    assert.equal(p.status, 3, p.stderr);
+    assert.match(p.stderr, /--cdi-device \(device ".*"\): CDI device name .* must end with a letter or digit/);
   });
 });

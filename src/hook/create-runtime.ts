@@ -196,7 +196,11 @@ async function moveAndConfigure(state: OciState, allSpecs: DeviceSpec[], opts: C
       if (cni.attachments.length > 0) {
         if (journal === undefined) beforeMove(new Map(), new Map());
         const netns = journal!.netnsPin ?? ctrPath;
-        const found = await addAttachments(cni.attachments, { dir: stateDir, id: state.id, netns, args: cni.args, cniPath: opts.cniPath ?? resolveCniPath(undefined), tx, checkpoint: interrupts.checkpoint });
+        const found = await addAttachments(cni.attachments, {
+          dir: stateDir, id: state.id, netns, args: cni.args, cniPath: opts.cniPath ?? resolveCniPath(undefined), tx, checkpoint: interrupts.checkpoint,
+          warn: (message) => log.warn({}, message),
+          ...(interrupts.deadlineAt !== undefined ? { deadlineAt: interrupts.deadlineAt } : {}),
+        });
         for (const [k, v] of found) cni.results.set(k, v);
         await interrupts.checkpoint();
       }

@@ -1,0 +1,173 @@
+/**
+ * One container with a netDevices device and two CNI attachments (macvlan +
+ * host-local + tuning, Debian's plugins), failing at each step of the
+ * transaction: every kernel step of the device (move, rename, MTU, MAC,
+ * address, up, route) and each CNI ADD (the step fault fires before the
+ * plugin runs: DEL with the config alone), and then each plugin of each
+ * conflist failing for real. Every time the host must end exactly as before:
+ * the device home with its configuration, no lease left in either network, no
+ * interface left in the container or on the host, no state kept.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, test } from 'node:test';
+import { HOOK_BIN, Sandbox, baseConfig, ipJson, runcState, sh, uniqueName } from './hook-kit.js';
+import { CNI_BIN, CNI_KEY, dataDir, hostLocal, leases, macvlanMaster } from './cni-kit.js';
+import { snapshot, stateLeft } from './lifecycle-kit.js';
+
+let box = new Sandbox();
+afterEach(() => {
+  box.cleanup();
+  box = new Sandbox();
+});
+
+/** Host links stacked on `master` (a macvlan left on the host); other tests' links on this machine are not ours to count. */
+const onMaster = (master: string): string[] => ipJson<Array<{ ifname: string; link?: string }>>(undefined, 'link', 'show').filter((l) => l.link === master).map((l) => l.ifname);
+
+interface Scene {
+  dev: string;
+  master: string;
+  dd: string;
+  nets: [string, string];
+  /** config.json with the device and both attachments; `broken` makes one plugin fail for real. */
+  config(broken?: { attachment: 0 | 1; plugin: 0 | 1 }): Record<string, unknown>;
+  /** Everything on the host that must come back, and what must be empty. */
+  look(): unknown;
+}
+
+function scene(): Scene {
+  const [dev] = box.veth();
+  sh('ip', 'addr', 'add', '10.241.0.1/24', 'dev', dev);
+  sh('ip', 'link', 'set', dev, 'up');
+  sh('ip', 'route', 'add', '10.241.9.0/24', 'via', '10.241.0.254', 'dev', dev);
+  const master = macvlanMaster(box);
+  const dd = dataDir(box);
+  const nets: [string, string] = [uniqueName('fa'), uniqueName('fb')];
+  const netDevices = [{
+    name: dev,
+    properties: { name: 'eth1', address: '10.242.0.2', mask: '24', mtu: 1400 },
+    networkConfig: { interface: { hardwareAddr: '02:00:00:00:f1:01' }, routes: [{ destination: '10.243.0.0/24', gateway: '10.242.0.1' }] },
+  }];
+  const attachment = (i: 0 | 1, broken: { attachment: 0 | 1; plugin: 0 | 1 } | undefined): Record<string, unknown> => {
+    const ifName = `net${i + 1}`;
+    const fail = (p: 0 | 1): boolean => broken?.attachment === i && broken.plugin === p;
+    return {
+      ifName,
+      config: {
+        cniVersion: i === 0 ? '1.0.0' : '0.4.0',
+        name: nets[i],
+        plugins: [
+          { type: 'macvlan', master: fail(0) ? 'ond-no-such-if' : master, mode: 'bridge', ipam: hostLocal(dd, `10.24${4 + i}.0.0/24`) },
+          { type: 'tuning', sysctl: { [`net.ipv4.conf.${ifName}.${fail(1) ? 'no_such_sysctl' : 'arp_ignore'}`]: '1' } },
+        ],
+      },
+    };
+  };
+  return {
+    dev, master, dd, nets,
+    config: (broken) => ({ ...baseConfig({ netDevices }), annotations: { [CNI_KEY]: JSON.stringify([attachment(0, broken), attachment(1, broken)]) } }),
+    look: () => ({ host: snapshot([dev, master]), onMaster: onMaster(master), leases: nets.map((n) => leases(dd, n)) }),
+  };
+}
+
+function assertUndone(s: Scene, before: unknown, netns: string, what: string, stateDir: string): void {
+  assert.deepEqual(s.look(), before, `host differs after ${what}`);
+  assert.deepEqual(s.nets.map((n) => leases(s.dd, n)), [[], []], `a lease is left after ${what}`);
+  assert.deepEqual(ipJson(netns, 'link', 'show').map((l) => l.ifname), ['lo'], `container not empty after ${what}`);
+  assert.deepEqual(stateLeft(stateDir), [], `state left after ${what}`);
+}
+
+test('device + two CNI attachments: a fault at every step of the transaction leaves the host exactly as before', (t) => {
+  const s = scene();
+  const before = s.look();
+  const bundle = box.bundle(s.config());
+  const failedSteps: string[] = [];
+  let k = 1;
+  for (; k < 100; k++) {
+    const ctr = box.container();
+    const r = box.hook('createRuntime', runcState(uniqueName('c'), ctr.pid, bundle), { env: { OCI_NETDEVICES_TEST_FAIL_STEP: String(k) }, args: ['--cni-path', CNI_BIN] });
+    if (r.status === 0) {
+      // The whole apply went through: each attachment has an address of its network beside the device's.
+      // (host-local hands out the next address after the last one it gave, so not always .2.)
+      const inet = (d: string): string[] => (ipJson(ctr.netns, 'addr', 'show', 'dev', d)[0]?.addr_info ?? []).filter((a) => a.family === 'inet').map((a) => a.local);
+      assert.ok(inet('eth1').includes('10.242.0.2'), inet('eth1').join());
+      assert.match(inet('net1').join(), /^10\.244\.0\.\d+$/);
+      assert.match(inet('net2').join(), /^10\.245\.0\.\d+$/);
+      assert.deepEqual(s.nets.map((n) => leases(s.dd, n).length), [1, 1]);
+      break;
+    }
+    assert.equal(r.status, 4, `step ${k}: ${r.stderr}`);
+    assert.equal(r.stderr.trim().split('\n').length, 1, `step ${k}: one line: ${r.stderr}`);
+    const m = new RegExp(`^oci-netdevices: device "([^"]+)": (.+?) failed: injected fault at step ${k}`).exec(r.stderr);
+    assert.ok(m !== null, `step ${k}: ${r.stderr}`);
+    assert.doesNotMatch(r.stderr, /undo also failed/, `step ${k}: every undo worked`);
+    failedSteps.push(`${m[1]}: ${m[2]}`);
+    assertUndone(s, before, ctr.netns, `a fault at step ${k} (${m[1]}: ${m[2]})`, box.stateDir);
+  }
+  assert.ok(k < 100, 'the apply succeeded once no step failed');
+  t.diagnostic(`${failedSteps.length} steps faulted: ${failedSteps.join('; ')}`);
+  // The device's own steps come first, then each attachment's ADD, in order, as the last steps.
+  assert.deepEqual(failedSteps.slice(-2), [`net1: CNI ADD of network "${s.nets[0]}"`, `net2: CNI ADD of network "${s.nets[1]}"`]);
+  const deviceSteps = failedSteps.slice(0, -2);
+  assert.ok(deviceSteps.length >= 5 && deviceSteps.every((d) => d.startsWith(`${s.dev}: `)), deviceSteps.join('\n'));
+  for (const step of [/move/, /up/, /address/, /route/]) assert.ok(deviceSteps.some((d) => step.test(d)), `a ${step} step was faulted: ${deviceSteps.join('; ')}`);
+});
+
+test('device + two CNI attachments: each plugin of each conflist failing for real undoes everything, with one line naming attachment, plugin and msg', () => {
+  const s = scene();
+  const before = s.look();
+  const cases: Array<{ attachment: 0 | 1; plugin: 0 | 1; type: string; msg: RegExp }> = [
+    { attachment: 0, plugin: 0, type: 'macvlan', msg: /Link not found/ },
+    { attachment: 0, plugin: 1, type: 'tuning', msg: /no_such_sysctl/ },
+    { attachment: 1, plugin: 0, type: 'macvlan', msg: /Link not found/ },
+    { attachment: 1, plugin: 1, type: 'tuning', msg: /no_such_sysctl/ },
+  ];
+  for (const c of cases) {
+    const ctr = box.container();
+    const id = uniqueName('c');
+    const what = `attachment ${c.attachment} plugin ${c.plugin} (${c.type}) failing`;
+    const r = box.hook('createRuntime', runcState(id, ctr.pid, box.bundle(s.config(c))), { args: ['--cni-path', CNI_BIN] });
+    assert.equal(r.status, 4, `${what}: ${r.stderr}`);
+    const lines = r.stderr.trim().split('\n');
+    assert.equal(lines.length, 1, `${what}: ${r.stderr}`);
+    const net = s.nets[c.attachment];
+    assert.match(lines[0]!, new RegExp(`^oci-netdevices: device "net${c.attachment + 1}": CNI ADD of network "${net}" failed: network "${net}", plugin "${c.type}" \\(#${c.plugin + 1}\\): `), what);
+    assert.match(lines[0]!, c.msg, what);
+    assert.doesNotMatch(r.stderr, /undo also failed/, what);
+    assertUndone(s, before, ctr.netns, what, box.stateDir);
+  }
+});
+
+test('a plugin run by the real hook (netlink sockets, netns fds, locks and the pin open) gets its stdio and nothing else, not even a descriptor the hook inherited', () => {
+  const [dev] = box.veth();
+  const plugins = mkdtempSync(join(tmpdir(), 'ond-fd-cni-'));
+  box.defer(() => rmSync(plugins, { recursive: true, force: true }));
+  const seen = join(plugins, 'fds');
+  // What the plugin inherited, as `ls` (its child: our descriptors would have passed through) lists
+  // them: stdout is the file, and `ls` opens one more itself (the directory it reads).
+  writeFileSync(join(plugins, 'ond-fds'), `#!/bin/sh\ncat >/dev/null\nif [ "$CNI_COMMAND" = ADD ]; then ls -l /proc/self/fd >${seen}; echo '{"cniVersion":"1.0.0","interfaces":[],"ips":[]}'; fi\n`);
+  chmodSync(join(plugins, 'ond-fds'), 0o755);
+  const ctr = box.container();
+  const id = uniqueName('c');
+  const config = { ...baseConfig({ netDevices: [{ name: dev, properties: { name: 'eth1' } }] }), annotations: { [CNI_KEY]: JSON.stringify([{ ifName: 'net1', config: { cniVersion: '1.0.0', name: 'fds', type: 'ond-fds' } }]) } };
+  // The hook gets an extra descriptor from its caller (fd 20, not close-on-exec), as a careless runtime could leave it one.
+  // (Node itself marks a few low inherited descriptors close-on-exec at start, not this one.)
+  const leaked = openSync(join(plugins, 'leaked'), 'w');
+  box.defer(() => closeSync(leaked));
+  const r = spawnSync(HOOK_BIN, ['--log-file', 'off', '--state-dir', box.stateDir, '--cni-path', plugins, 'hook', 'createRuntime'], {
+    input: JSON.stringify(runcState(id, ctr.pid, box.bundle(config))), encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe', ...Array<'ignore'>(17).fill('ignore'), leaked],
+  });
+  assert.equal(r.status, 0, r.stderr);
+  const fds = readFileSync(seen, 'utf8').split('\n').filter((l) => / -> /.test(l)).map((l) => {
+    const [fd, target] = l.split(/ \d\d:\d\d /)[1]!.split(' -> ');
+    return [Number(fd), target!] as const;
+  });
+  // Node's stdio "pipes" are socket pairs.
+  assert.deepEqual(fds.filter(([fd]) => fd <= 2).map(([fd, t]) => [fd, fd === 1 ? t === seen : t.startsWith('socket:')]), [[0, true], [1, true], [2, true]], JSON.stringify(fds));
+  const others = fds.filter(([fd]) => fd > 2);
+  assert.equal(others.length, 1, `only the directory ls reads: ${JSON.stringify(others)}`);
+  assert.match(others[0]![1], /^\/proc\/\d+\/fd$/);
+});

@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, test } from 'node:test';
 import { HOOK_BIN, Sandbox, baseConfig, ipJson, runcState, sh, uniqueName } from './hook-kit.js';
-import { CNI_BIN, CNI_KEY, dataDir, hostLocal, leases, macvlanMaster } from './cni-kit.js';
+import { CNI_BIN, CNI_KEY, dataDir, hostLocal, leases, macvlanMaster, macvlansOn } from './cni-kit.js';
 import { snapshot, stateLeft } from './lifecycle-kit.js';
 
 let box = new Sandbox();
@@ -23,9 +23,6 @@ afterEach(() => {
   box.cleanup();
   box = new Sandbox();
 });
-
-/** Host links stacked on `master` (a macvlan left on the host); other tests' links on this machine are not ours to count. */
-const onMaster = (master: string): string[] => ipJson<Array<{ ifname: string; link?: string }>>(undefined, 'link', 'show').filter((l) => l.link === master).map((l) => l.ifname);
 
 interface Scene {
   dev: string;
@@ -69,7 +66,7 @@ function scene(): Scene {
   return {
     dev, master, dd, nets,
     config: (broken) => ({ ...baseConfig({ netDevices }), annotations: { [CNI_KEY]: JSON.stringify([attachment(0, broken), attachment(1, broken)]) } }),
-    look: () => ({ host: snapshot([dev, master]), onMaster: onMaster(master), leases: nets.map((n) => leases(dd, n)) }),
+    look: () => ({ host: snapshot([dev, master]), onMaster: macvlansOn(master), leases: nets.map((n) => leases(dd, n)) }),
   };
 }
 

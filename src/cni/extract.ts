@@ -55,11 +55,15 @@ export function collectAttachmentIssues(annotations: Record<string, unknown>, de
     return isObj(item) && typeof item.ifName === 'string' ? item.ifName : undefined;
   };
   const schemaErrors = checkSchema('cni', value);
-  if (schemaErrors.length > 0) return { attachments: [], issues: schemaIssues(schemaErrors, base, false, nameAt) };
+  issues.push(...schemaIssues(schemaErrors, base, false, nameAt));
+  // Items the schema refused are reported as such; the others still get every check below.
+  const refused = new Set(schemaErrors.map((e) => /^\/(\d+)/.exec(e.instancePath)?.[1]).map((i) => (i === undefined ? -1 : Number(i))));
+  if (!Array.isArray(value) || refused.has(-1)) return { attachments: [], issues };
   const items = value as Obj[];
   const attachments: CniAttachment[] = [];
   const taken = new Map<string, string>(deviceNames.map((n) => [n, 'a netDevices device']));
   items.forEach((item, index) => {
+    if (refused.has(index)) return;
     const path = child(base, index);
     const ifName = item.ifName as string;
     const bad = validIfName(ifName) ?? (ifName.includes('%') ? 'must be a plain name, not a "%d" template' : ifName === 'lo' ? 'must not be "lo"' : undefined);

@@ -10,13 +10,13 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, test } from 'node:test';
 import { HOOK_BIN, Sandbox, baseConfig, ipJson, runcState, sh, uniqueName } from './hook-kit.js';
 import { CNI_BIN, CNI_KEY, dataDir, hostLocal, leases, macvlanMaster, macvlansOn } from './cni-kit.js';
-import { snapshot, stateLeft } from './lifecycle-kit.js';
+import { snapshot, stateLeft, stopContainer } from './lifecycle-kit.js';
 
 let box = new Sandbox();
 afterEach(() => {
@@ -85,7 +85,8 @@ test('device + two CNI attachments: a fault at every step of the transaction lea
   let k = 1;
   for (; k < 100; k++) {
     const ctr = box.container();
-    const r = box.hook('createRuntime', runcState(uniqueName('c'), ctr.pid, bundle), { env: { OCI_NETDEVICES_TEST_FAIL_STEP: String(k) }, args: ['--cni-path', CNI_BIN] });
+    const id = uniqueName('c');
+    const r = box.hook('createRuntime', runcState(id, ctr.pid, bundle), { env: { OCI_NETDEVICES_TEST_FAIL_STEP: String(k) }, args: ['--cni-path', CNI_BIN] });
     if (r.status === 0) {
       // The whole apply went through: each attachment has an address of its network beside the device's.
       // (host-local hands out the next address after the last one it gave, so not always .2.)
@@ -94,6 +95,10 @@ test('device + two CNI attachments: a fault at every step of the transaction lea
       assert.match(inet('net1').join(), /^10\.244\.0\.\d+$/);
       assert.match(inet('net2').join(), /^10\.245\.0\.\d+$/);
       assert.deepEqual(s.nets.map((n) => leases(s.dd, n).length), [1, 1]);
+      // And the teardown of a full apply: DEL of both, the device home, as before.
+      const p = box.hook('poststop', { ociVersion: '1.0.2', id, status: 'stopped', bundle });
+      assert.equal(p.status, 0, p.stderr);
+      assertUndone(s, before, ctr.netns, 'the teardown', box.stateDir);
       break;
     }
     assert.equal(r.status, 4, `step ${k}: ${r.stderr}`);
@@ -138,24 +143,28 @@ test('device + two CNI attachments: each plugin of each conflist failing for rea
   }
 });
 
-test('a plugin run by the real hook (netlink sockets, netns fds, locks and the pin open) gets its stdio and nothing else, not even a descriptor the hook inherited', () => {
+test('a plugin run by the real hook gets its stdio and no other descriptor (not even one the hook inherited), and only PATH and CNI_* with the pod identity; the annotation may come in the state', () => {
   const [dev] = box.veth();
   const plugins = mkdtempSync(join(tmpdir(), 'ond-fd-cni-'));
   box.defer(() => rmSync(plugins, { recursive: true, force: true }));
   const seen = join(plugins, 'fds');
   // What the plugin inherited, as `ls` (its child: our descriptors would have passed through) lists
   // them: stdout is the file, and `ls` opens one more itself (the directory it reads).
-  writeFileSync(join(plugins, 'ond-fds'), `#!/bin/sh\ncat >/dev/null\nif [ "$CNI_COMMAND" = ADD ]; then ls -l /proc/self/fd >${seen}; echo '{"cniVersion":"1.0.0","interfaces":[],"ips":[]}'; fi\n`);
+  writeFileSync(join(plugins, 'ond-fds'), `#!/bin/sh\ncat >/dev/null\nif [ "$CNI_COMMAND" = ADD ]; then ls -l /proc/self/fd >${seen}; env >${seen}.env; echo '{"cniVersion":"1.0.0","interfaces":[],"ips":[]}'; fi\nif [ "$CNI_COMMAND" = DEL ]; then nsenter --net="$CNI_NETNS" ip -o link >${seen}.del; fi\n`);
   chmodSync(join(plugins, 'ond-fds'), 0o755);
   const ctr = box.container();
   const id = uniqueName('c');
-  const config = { ...baseConfig({ netDevices: [{ name: dev, properties: { name: 'eth1' } }] }), annotations: { [CNI_KEY]: JSON.stringify([{ ifName: 'net1', config: { cniVersion: '1.0.0', name: 'fds', type: 'ond-fds' } }]) } };
+  // The pod's identity in config.json (CRI-O's keys), the attachment in the state only (as a runtime may pass annotations).
+  const pod = { 'io.kubernetes.pod.namespace': 'ns1', 'io.kubernetes.pod.name': 'pod1', 'io.kubernetes.pod.uid': 'uid-1', 'io.kubernetes.cri-o.SandboxID': 'sb1' };
+  const config = { ...baseConfig({ netDevices: [{ name: dev, properties: { name: 'eth1' } }] }), annotations: pod };
+  const bundle = box.bundle(config);
+  const state = { ...runcState(id, ctr.pid, bundle), annotations: { [CNI_KEY]: JSON.stringify([{ ifName: 'net1', config: { cniVersion: '1.0.0', name: 'fds', type: 'ond-fds' } }]) } };
   // The hook gets an extra descriptor from its caller (fd 20, not close-on-exec), as a careless runtime could leave it one.
   // (Node itself marks a few low inherited descriptors close-on-exec at start, not this one.)
   const leaked = openSync(join(plugins, 'leaked'), 'w');
   box.defer(() => closeSync(leaked));
   const r = spawnSync(HOOK_BIN, ['--log-file', 'off', '--state-dir', box.stateDir, '--cni-path', plugins, 'hook', 'createRuntime'], {
-    input: JSON.stringify(runcState(id, ctr.pid, box.bundle(config))), encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe', ...Array<'ignore'>(17).fill('ignore'), leaked],
+    input: JSON.stringify(state), encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe', ...Array<'ignore'>(17).fill('ignore'), leaked],
   });
   assert.equal(r.status, 0, r.stderr);
   const fds = readFileSync(seen, 'utf8').split('\n').filter((l) => / -> /.test(l)).map((l) => {
@@ -167,4 +176,23 @@ test('a plugin run by the real hook (netlink sockets, netns fds, locks and the p
   const others = fds.filter(([fd]) => fd > 2);
   assert.equal(others.length, 1, `only the directory ls reads: ${JSON.stringify(others)}`);
   assert.match(others[0]![1], /^\/proc\/\d+\/fd$/);
+  // sh adds PWD (and may add SHLVL, _); everything else is what the hook passed.
+  const env = Object.fromEntries(readFileSync(`${seen}.env`, 'utf8').split('\n').filter((l) => l !== '').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+  for (const k of ['PWD', 'SHLVL', '_', 'OLDPWD']) delete env[k];
+  assert.deepEqual(Object.keys(env).sort(), ['CNI_ARGS', 'CNI_COMMAND', 'CNI_CONTAINERID', 'CNI_IFNAME', 'CNI_NETNS', 'CNI_PATH', 'PATH']);
+  assert.equal(env.CNI_COMMAND, 'ADD');
+  assert.equal(env.CNI_CONTAINERID, id);
+  assert.equal(env.CNI_IFNAME, 'net1');
+  assert.equal(env.CNI_PATH, plugins);
+  assert.equal(env.CNI_ARGS, 'IgnoreUnknown=1;K8S_POD_NAMESPACE=ns1;K8S_POD_NAME=pod1;K8S_POD_INFRA_CONTAINER_ID=sb1;K8S_POD_UID=uid-1');
+  assert.ok(env.CNI_NETNS!.startsWith(`${box.stateDir}/`), `restore mode: CNI_NETNS is the pin, not /proc: ${env.CNI_NETNS}`);
+  assert.equal(statSync(env.CNI_NETNS!).ino, statSync(`/proc/${ctr.pid}/ns/net`).ino, 'the pin is the container netns');
+
+  // Teardown: the container's last process is gone; DEL still enters the pinned netns, before the device goes home.
+  stopContainer(ctr);
+  const p = box.hook('poststop', { ociVersion: '1.0.2', id, status: 'stopped', bundle });
+  assert.equal(p.status, 0, p.stderr);
+  assert.match(readFileSync(`${seen}.del`, 'utf8'), /: eth1[:@]/, 'DEL ran while the netDevices device was still in the container netns');
+  assert.ok(ipJson(undefined, 'link', 'show', 'dev', dev).length === 1, 'then the device came home');
+  assert.deepEqual(stateLeft(box.stateDir), []);
 });

@@ -3,7 +3,7 @@ import { collectAttachmentIssues } from '../cni/extract.js';
 import { isObj } from '../cni/model.js';
 import { collectIssues } from '../config/extract.js';
 import { ExitCode, formatIssue } from '../errors.js';
-import { readJsonFile } from '../hook/bundle-config.js';
+import { readJsonFile } from '../config/json-file.js';
 import { reportError } from './error-sink.js';
 
 export function runValidate(path: string): number {

@@ -196,3 +196,23 @@ test('a plugin run by the real hook gets its stdio and no other descriptor (not 
   assert.ok(ipJson(undefined, 'link', 'show', 'dev', dev).length === 1, 'then the device came home');
   assert.deepEqual(stateLeft(box.stateDir), []);
 });
+
+test('--timeout bounds a hung plugin: its ADD is killed at the deadline and everything is rolled back in time', () => {
+  const s = scene();
+  const before = s.look();
+  const plugins = mkdtempSync(join(tmpdir(), 'ond-slow-cni-'));
+  box.defer(() => rmSync(plugins, { recursive: true, force: true }));
+  writeFileSync(join(plugins, 'ond-hang'), '#!/bin/sh\ncat >/dev/null\n[ "$CNI_COMMAND" = ADD ] && exec sleep 120\nexit 0\n');
+  chmodSync(join(plugins, 'ond-hang'), 0o755);
+  const config = s.config() as { annotations: Record<string, string> };
+  const attachments = JSON.parse(config.annotations[CNI_KEY]!) as unknown[];
+  config.annotations[CNI_KEY] = JSON.stringify([attachments[0], { ifName: 'net9', config: { cniVersion: '1.0.0', name: 'hang', type: 'ond-hang' } }]);
+  const ctr = box.container();
+  const started = Date.now();
+  const r = box.hook('createRuntime', runcState(uniqueName('c'), ctr.pid, box.bundle(config)), { args: ['--cni-path', `${plugins}:${CNI_BIN}`, '--timeout', '3'] });
+  const took = Date.now() - started;
+  assert.equal(r.status, 4, r.stderr);
+  assert.match(r.stderr, /^oci-netdevices: device "net9": CNI ADD of network "hang" failed: network "hang", plugin "ond-hang" \(#1\): ADD timed out after \d+ ms \(killed\)\n$/);
+  assert.ok(took < 3_000 + 2_500, `the hook ended near its deadline (${took} ms)`);
+  assertUndone(s, before, ctr.netns, 'a hung plugin', box.stateDir);
+});

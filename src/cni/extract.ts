@@ -86,3 +86,19 @@ export function extractAttachments(annotations: Record<string, unknown>, deviceN
   if (r.issues.length > 0) throw new ValidationError(r.issues);
   return r.attachments;
 }
+
+/**
+ * Checked against the container netns before anything changes: an ifName that is already a
+ * link there, or that a netDevices `%d` template has just been resolved to, would only make
+ * the plugin fail after the devices moved.
+ */
+export function attachmentNameClashes(attachments: readonly CniAttachment[], ctrLinkNames: readonly string[], resolved: ReadonlyArray<{ hostName: string; containerName: string }>): ValidationIssue[] {
+  const issues: ValidationIssue[] = [];
+  for (const a of attachments) {
+    const path = child(child(CNI_PATH_BASE, a.index), 'ifName');
+    const device = resolved.find((t) => t.containerName === a.ifName);
+    if (ctrLinkNames.includes(a.ifName)) issues.push({ path, device: a.ifName, message: `${JSON.stringify(a.ifName)} is already an interface in the container's network namespace` });
+    else if (device !== undefined) issues.push({ path, device: a.ifName, message: `${JSON.stringify(a.ifName)} is the name netDevices device ${JSON.stringify(device.hostName)} gets in the container` });
+  }
+  return issues;
+}

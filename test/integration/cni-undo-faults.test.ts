@@ -216,3 +216,22 @@ test('--timeout bounds a hung plugin: its ADD is killed at the deadline and ever
   assert.ok(took < 3_000 + 2_500, `the hook ended near its deadline (${took} ms)`);
   assertUndone(s, before, ctr.netns, 'a hung plugin', box.stateDir);
 });
+
+test('an ifName already in the container netns, or the name a netDevices template resolves to, is refused before anything changes (exit 3)', () => {
+  const s = scene();
+  const before = s.look();
+  const attachment = { ifName: 'eth0', config: { cniVersion: '1.0.0', name: s.nets[0], type: 'macvlan', master: s.master, ipam: hostLocal(s.dd, '10.244.0.0/24') } };
+  const ctr = box.container();
+  sh('ip', '-n', ctr.netns, 'link', 'add', 'eth0', 'type', 'veth', 'peer', 'name', 'eth0p');
+  const taken = box.hook('createRuntime', runcState(uniqueName('c'), ctr.pid, box.bundle({ ...baseConfig({}), annotations: { [CNI_KEY]: JSON.stringify([attachment]) } })), { args: ['--cni-path', CNI_BIN] });
+  assert.equal(taken.status, 3, taken.stderr);
+  assert.match(taken.stderr, /^oci-netdevices: invalid netDevices config: annotations\["oci-netdevices\.io\/cni"\]\[0\]\.ifName \(device "eth0"\): "eth0" is already an interface in the container's network namespace\n$/);
+  sh('ip', '-n', ctr.netns, 'link', 'del', 'eth0');
+  assert.deepEqual(s.look(), before);
+
+  const templated = { ...baseConfig({ netDevices: [{ name: s.dev, properties: { name: 'eth%d' } }] }), annotations: { [CNI_KEY]: JSON.stringify([attachment]) } };
+  const r = box.hook('createRuntime', runcState(uniqueName('c'), ctr.pid, box.bundle(templated)), { args: ['--cni-path', CNI_BIN] });
+  assert.equal(r.status, 3, r.stderr);
+  assert.match(r.stderr, new RegExp(`"eth0" is the name netDevices device "${s.dev}" gets in the container`));
+  assertUndone(s, before, ctr.netns, 'a refused name', box.stateDir);
+});

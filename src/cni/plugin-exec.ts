@@ -92,7 +92,10 @@ export function execPlugin(type: string, netconf: string, call: PluginCall): str
     windowsHide: true,
   });
   const err = r.error as NodeJS.ErrnoException | undefined;
-  if (err?.code === 'ETIMEDOUT') throw new CniPluginError(type, `${call.verb} timed out after ${call.timeoutMs ?? DEFAULT_PLUGIN_TIMEOUT_MS} ms (killed)`);
+  const limit = call.timeoutMs ?? DEFAULT_PLUGIN_TIMEOUT_MS;
+  // spawnSync waits for the end of the output too: a plugin that exited can still be cut off by a child holding it.
+  if (err?.code === 'ETIMEDOUT' && r.status !== null) throw new CniPluginError(type, `${call.verb} exited (status ${r.status}), but a process it left behind held its output open past ${limit} ms`);
+  if (err?.code === 'ETIMEDOUT') throw new CniPluginError(type, `${call.verb} timed out after ${limit} ms (killed)`);
   if (err?.code === 'ENOBUFS') throw new CniPluginError(type, `${call.verb} printed more than ${MAX_STDOUT} bytes (killed)`);
   if (err !== undefined) throw new CniPluginError(type, `cannot run ${file}: ${err.message}`);
   if (r.status === 0) return r.stdout;

@@ -91,6 +91,7 @@ test('a plugin error names the plugin and carries its msg; without a spec error,
 
 test('process limits: a hung plugin is killed at the timeout, a flood of stdout is cut, no fd of ours is passed', () => {
   assert.throws(() => addList(attachment('net1', [{ type: 'fa', sleepMs: 20_000 }]), ctx({ timeoutMs: 500 })), /plugin "fa" \(#1\): ADD timed out after 500 ms \(killed\)/);
+  assert.throws(() => addList(attachment('net1', [{ type: 'fa', orphan: true }]), ctx({ timeoutMs: 700 })), /plugin "fa" \(#1\): ADD exited \(status 0\), but a process it left behind held its output open past 700 ms/);
   assert.throws(() => addList(attachment('net1', [{ type: 'fa', flood: 2 * 1024 * 1024 }]), ctx()), /printed more than 1048576 bytes/);
   const marker = join(fake.dir, 'marker-fd');
   const fd = openSync(marker, 'w');

@@ -3,7 +3,7 @@
  * under several type names. What it does comes from its own config (stdin):
  * `log` (a file: one JSON line per call with verb, env, config, open fds),
  * `fail` (verbs it refuses with a spec error, space-separated; `failMsg` its msg), `failRaw` (a verb it fails
- * without one), `sleepMs`, `flood` (bytes of stdout), `badResult`, `address`.
+ * without one), `sleepMs`, `orphan` (leaves a child holding its stdout), `flood` (bytes of stdout), `badResult`, `address`.
  * ADD passes prevResult on with its own interface added, as chained plugins do.
  */
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -19,6 +19,7 @@ if (conf.log) {
   const fds = fs.readdirSync('/proc/self/fd').map((fd) => { try { return fs.readlinkSync('/proc/self/fd/' + fd); } catch { return '?'; } });
   fs.appendFileSync(conf.log, JSON.stringify({ verb, type, env: process.env, conf, fds }) + '\n');
 }
+if (conf.orphan) require('node:child_process').spawn('sleep', ['5'], { stdio: ['ignore', 1, 'ignore'], detached: true }).unref();
 if (conf.sleepMs) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, conf.sleepMs);
 if (conf.flood) { fs.writeSync(1, 'x'.repeat(conf.flood)); process.exit(0); }
 if (typeof conf.fail === 'string' && conf.fail.split(' ').includes(verb)) { process.stdout.write(JSON.stringify({ cniVersion: conf.cniVersion, code: 7, msg: conf.failMsg || type + ' refused ' + verb, details: 'as told' })); process.exit(1); }

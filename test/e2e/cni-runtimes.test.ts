@@ -14,7 +14,7 @@ import { afterEach, describe, test } from 'node:test';
 import { Sandbox, ipJson, uniqueName } from '../integration/hook-kit.js';
 import { CNI_BIN, CNI_KEY, dataDir, hostLocal, leases, macvlan, macvlanMaster, macvlansOn } from '../integration/cni-kit.js';
 import { cli, stateLeft } from '../integration/lifecycle-kit.js';
-import { type Runtime, busyboxBundle, ensureCrunCgroups } from './e2e-kit.js';
+import { REPO, type Runtime, busyboxBundle, ensureCrunCgroups } from './e2e-kit.js';
 
 let box = new Sandbox();
 afterEach(() => {
@@ -111,6 +111,26 @@ for (const [n, runtime] of (['runc', 'crun'] as Runtime[]).entries()) {
       assert.equal(existsSync(join(dd, net, `10.237.${n}.2`)), false);
       assert.deepEqual(stateLeft(box.stateDir), [], 'no state, no pin');
       assert.deepEqual(macvlansOn(master), [], 'no macvlan left on the host');
+    });
+
+    test('through the wrapper (oci-netdevices-runtime run), from a config.json with the annotation and no hooks: attached inside, released after', () => {
+      if (runtime === 'crun') ensureCrunCgroups();
+      const master = macvlanMaster(box);
+      const dd = dataDir(box);
+      const net = uniqueName('e2ewr');
+      const b = busyboxBundle(box, 'ip -o -4 addr show dev net1', { hooks: [] });
+      b.config.annotations = { [CNI_KEY]: JSON.stringify([{ ifName: 'net1', config: { cniVersion: '1.0.0', name: net, type: 'macvlan', master, mode: 'bridge', ipam: hostLocal(dd, `10.238.${n}.0/24`) } }]) };
+      b.write();
+      const id = uniqueName('cniw');
+      box.defer(() => spawnSync(runtime, ['delete', '-f', id], { stdio: 'ignore' }));
+      const env = { ...process.env, OCI_NETDEVICES_RUNTIME: runtime, OCI_NETDEVICES_STATE_DIR: box.stateDir, OCI_NETDEVICES_LOG: b.logFile, OCI_NETDEVICES_CNI_PATH: CNI_BIN };
+      const r = spawnSync(join(REPO, 'bin', 'oci-netdevices-runtime'), ['run', '-b', b.dir, id], { env, encoding: 'utf8', timeout: 60_000, stdio: ['ignore', 'pipe', 'pipe'] });
+      assert.equal(r.status, 0, `${r.stderr}\n${existsSync(b.logFile) ? readFileSync(b.logFile, 'utf8') : ''}`);
+      assert.match(r.stdout, new RegExp(`net1\\s+inet 10\\.238\\.${n}\\.2/24 `), r.stdout);
+      spawnSync(runtime, ['delete', '-f', id], { stdio: 'ignore' });
+      assert.deepEqual(leases(dd, net), [], 'DEL released the lease');
+      assert.deepEqual(stateLeft(box.stateDir), []);
+      assert.deepEqual(macvlansOn(master), []);
     });
   });
 }

@@ -17,17 +17,6 @@ export interface StepObserver {
   afterStep?(device: string, step: string): void;
 }
 
-/** Test-only fault injection: make the k-th step (1-based) fail before it runs. Inert unless set. */
-export interface FaultInjection {
-  failAtStep?: number;
-}
-
-export class InjectedFault extends Error {
-  override name = 'InjectedFault';
-  readonly errno = -5;
-  readonly code = 'EIO';
-}
-
 export interface BatchItem<T> {
   device: string;
   request: Request<T>;
@@ -38,23 +27,11 @@ export interface BatchItem<T> {
 
 export class Transaction {
   private readonly undos: Undo[] = [];
-  private stepCount = 0;
 
-  constructor(
-    private readonly observer: StepObserver = {},
-    private readonly faults: FaultInjection = {},
-  ) {}
-
-  get steps(): number {
-    return this.stepCount;
-  }
+  constructor(private readonly observer: StepObserver = {}) {}
 
   private enter(device: string, step: string): void {
-    this.stepCount++;
     this.observer.beforeStep?.(device, step);
-    if (this.faults.failAtStep === this.stepCount) {
-      throw new StepError(step, device, new InjectedFault(`injected fault at step ${this.stepCount}`));
-    }
   }
 
   /** Runs one action; wraps its failure as a StepError; registers `undo` once it succeeded. */

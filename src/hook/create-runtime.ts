@@ -10,7 +10,7 @@ import { type EthtoolPlan, wantsEthtool } from '../ethtool/plan.js';
 import { EthtoolSession } from '../ethtool/session.js';
 import { type DeviceTarget, type NamespaceView, locateDevices, viewNamespace } from '../apply/inspect.js';
 import type { DeviceRecord, HostOriginal } from '../apply/record.js';
-import { type FaultInjection, Transaction } from '../apply/transaction.js';
+import { Transaction } from '../apply/transaction.js';
 import { extractDevices } from '../config/extract.js';
 import type { DeviceSpec } from '../config/model.js';
 import { DeviceBusyError, InterruptedError, NetDevError, PolicyError, StepError, ValidationError, formatIssue } from '../errors.js';
@@ -55,7 +55,6 @@ export interface CreateRuntimeOptions {
   teardown: TeardownMode;
   policy: Policy;
   deadlineSeconds?: number;
-  faults?: FaultInjection;
   log: Log;
   /** Directories holding CNI plugins (default: resolveCniPath()). */
   cniPath?: string[];
@@ -163,13 +162,10 @@ async function moveAndConfigure(state: OciState, allSpecs: DeviceSpec[], opts: C
       throw e instanceof InterruptedError ? new InterruptedError(`${e.message}: nothing was changed`) : e;
     });
 
-    const tx = new Transaction(
-      {
-        beforeStep: (device, step) => log.debug({ device, step }, 'step'),
-        afterStep: (device, step) => log.info({ device, step }, 'done'),
-      },
-      opts.faults,
-    );
+    const tx = new Transaction({
+      beforeStep: (device, step) => log.debug({ device, step }, 'step'),
+      afterStep: (device, step) => log.info({ device, step }, 'done'),
+    });
     let journal: Journal | undefined;
     // The crash journal goes to disk before the first kernel change (the pin, then the moves).
     const beforeMove = (originals: ReadonlyMap<string, HostOriginal>, identities: ReadonlyMap<string, DeviceIdentity>): void => {

@@ -76,7 +76,8 @@ export async function createRuntime(state: OciState, opts: CreateRuntimeOptions,
   const { log, stateDir } = opts;
   const cni = { attachments, results: new Map<string, CniResult>(), args: podArgs(annotations) };
   try {
-    const result = await moveAndConfigure(state, specs, opts, cni);
+    // The pod's sandbox id, from the state or config.json (containerd writes it into config.json).
+    const result = await moveAndConfigure(state, specs, opts, cni, annotations[SANDBOX_ID_ANNOTATION]);
     reportStatus(stateDir, state.id, specs, result.observed, cni);
     return { records: result.records, specs };
   } catch (e) {
@@ -101,7 +102,7 @@ function reportStatus(dir: StateDir, id: string, specs: readonly DeviceSpec[], o
   }
 }
 
-async function moveAndConfigure(state: OciState, allSpecs: DeviceSpec[], opts: CreateRuntimeOptions, cni: CniWork): Promise<{ records: DeviceRecord[]; observed: Map<string, Observed> }> {
+async function moveAndConfigure(state: OciState, allSpecs: DeviceSpec[], opts: CreateRuntimeOptions, cni: CniWork, sandbox: string | undefined): Promise<{ records: DeviceRecord[]; observed: Map<string, Observed> }> {
   const { log, stateDir } = opts;
   const ctrPath = opts.netnsPath ?? netnsPathOf(requirePid(state, 'createRuntime'));
   // Without a pid (an NRI pod given by its netns path) recovery has only the pin to enter the netns by.
@@ -134,7 +135,7 @@ async function moveAndConfigure(state: OciState, allSpecs: DeviceSpec[], opts: C
 
     const hostView = viewNamespace(host, { addrs: true, routes: true });
     const ctrView = viewNamespace(ctr, { addrs: true });
-    const shared = judgeClaims(stateDir, state, locks.claimedByOthers, { hostLinks: hostView.links, ctrLinks: ctrView.links, ctrNetnsIno }, log);
+    const shared = judgeClaims(stateDir, sandbox, locks.claimedByOthers, { hostLinks: hostView.links, ctrLinks: ctrView.links, ctrNetnsIno }, log);
     // Devices a live claim already moved into this very netns (a pod's sandbox) are there: nothing to move.
     const observedShared = observeLinks(ctrView, [...shared].map(([hostName, link]) => ({ hostName, index: link.index })));
     const specs = allSpecs.filter((s) => !shared.has(s.hostName));
@@ -239,9 +240,8 @@ function journalDevice(t: DeviceTarget, original: HostOriginal, identity: Device
  * Claims by other containers, judged by identity: a stale one is released (logged), a device
  * already in this netns is shared (returned: nothing to move), a live one refuses the start.
  */
-function judgeClaims(dir: StateDir, state: OciState, claims: ReadonlyMap<string, string>, ctx: ClaimContext, log: Log): Map<string, Link> {
+function judgeClaims(dir: StateDir, sandbox: string | undefined, claims: ReadonlyMap<string, string>, ctx: ClaimContext, log: Log): Map<string, Link> {
   const shared = new Map<string, Link>();
-  const sandbox = state.annotations?.[SANDBOX_ID_ANNOTATION];
   for (const [name, owner] of claims) {
     const v = judgeClaim(dir, name, owner, ctx);
     if (v.kind === 'stale') {

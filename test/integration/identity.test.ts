@@ -159,7 +159,7 @@ describe('names known before anything moves', () => {
 });
 
 describe('one broken record never blocks a start', () => {
-  test('an abandoned journal that cannot be cleaned up is logged and skipped; the next container starts', () => {
+  test('corrupt records (torn JSON, wrong shape, a journal that cannot be cleaned up) are logged and skipped; the next container starts', () => {
     // A dead hook's journal whose pin is a directory (it can never be unmounted or removed as a file).
     const bogus = uniqueName('c');
     const dir = join(box.stateDir, 'containers', bogus);
@@ -167,10 +167,19 @@ describe('one broken record never blocks a start', () => {
     mkdirSync(pin, { recursive: true });
     const original = { name: uniqueName('gh'), index: 99999, up: false, mtu: 1500, addresses: [], routes: [], features: {}, privateFlags: {} };
     writeFileSync(join(dir, 'journal.json'), JSON.stringify({ version: 1, id: bogus, teardown: 'restore', netnsPin: pin, hookPid: 1, hookStart: '0', devices: [{ hostName: original.name, containerName: 'eth1', original }] }));
-    // And one that is not JSON at all.
+    // A journal that is not JSON at all (a torn write).
     const garbage = uniqueName('c');
     mkdirSync(join(box.stateDir, 'containers', garbage), { recursive: true });
     writeFileSync(join(box.stateDir, 'containers', garbage, 'journal.json'), '{"version": 1, "id": ');
+    // JSON of the wrong shape (devices is not a list).
+    const shape = uniqueName('c');
+    mkdirSync(join(box.stateDir, 'containers', shape), { recursive: true });
+    writeFileSync(join(box.stateDir, 'containers', shape, 'journal.json'), JSON.stringify({ version: 1, id: shape, teardown: 'restore', hookPid: 1, hookStart: '0', devices: 'eth1' }));
+    // A finished hook's leftover journal next to a corrupt devices.json.
+    const torn = uniqueName('c');
+    mkdirSync(join(box.stateDir, 'containers', torn), { recursive: true });
+    writeFileSync(join(box.stateDir, 'containers', torn, 'journal.json'), JSON.stringify({ version: 1, id: torn, teardown: 'restore', hookPid: 1, hookStart: '0', devices: [] }));
+    writeFileSync(join(box.stateDir, 'containers', torn, 'devices.json'), '\u0000\u0000garbage');
 
     const [dev] = box.veth();
     const ctr = box.container();
@@ -179,7 +188,7 @@ describe('one broken record never blocks a start', () => {
     assert.equal(r.status, 0, r.stderr);
     assert.ok(names(ctr.netns).includes('eth1'));
     const text = sh('cat', log);
-    for (const broken of [bogus, garbage]) {
+    for (const broken of [bogus, garbage, shape, torn]) {
       assert.ok(text.split('\n').some((l) => l.includes('could not recover an abandoned container; skipped') && l.includes(`"recovered":"${broken}"`)), `${broken} logged and skipped: ${text}`);
     }
     assert.ok(readdirSync(join(box.stateDir, 'containers')).includes(bogus), 'the broken record is kept for a human');

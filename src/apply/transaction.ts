@@ -3,6 +3,7 @@
  * succeeds. On failure the caller rolls back in reverse order.
  */
 import { StepError } from '../errors.js';
+import { NetlinkError } from '../netlink/message.js';
 import type { NetlinkSocket, Outcome, Request } from '../netlink/socket.js';
 
 export interface Undo {
@@ -20,7 +21,10 @@ export interface StepObserver {
 export interface BatchItem<T> {
   device: string;
   request: Request<T>;
-  /** Must be idempotent: after a lost answer it runs without knowing whether the request was applied (no result). */
+  /**
+   * Must be idempotent: after a lost answer or a refusal (other than EEXIST) it runs without
+   * knowing whether the request was applied (no result).
+   */
   undo?: (result: T | undefined) => void;
   onFailure?: (error: Error) => void;
 }
@@ -49,8 +53,25 @@ export class Transaction {
   }
 
   /**
+   * A setting whose `restore` (put the old values back) is right whether or not the change
+   * happened: registered before the action runs, so a change the kernel made but did not
+   * acknowledge (a lost or failed answer) is undone as well.
+   */
+  setting(device: string, step: string, action: () => void, restore: () => void): void {
+    this.enter(device, step);
+    this.undos.push({ device, what: step, run: restore });
+    try {
+      action();
+    } catch (e) {
+      throw e instanceof StepError ? e : new StepError(step, device, e);
+    }
+    this.observer.afterStep?.(device, step);
+  }
+
+  /**
    * Runs one request per device in a single batch. Successful ones register
-   * their undo; then the first failure, if any, is thrown as a StepError.
+   * their undo, and so do refused ones that may have been applied (see
+   * BatchItem.undo); then the first failure, if any, is thrown as a StepError.
    */
   batch<T>(
     sock: NetlinkSocket,
@@ -82,8 +103,14 @@ export class Transaction {
         }
         this.observer.afterStep?.(it.device, step);
       } else {
-        // A refused request may still have changed something (a move whose rename failed).
-        it.onFailure?.(o.error);
+        // A refused request may still have changed something (a move whose rename failed, a link
+        // message whose later attribute failed): its idempotent undo runs too. Not after EEXIST
+        // (every add here is NLM_F_EXCL): that refusal changed nothing, and what exists is not ours.
+        if (it.onFailure !== undefined) it.onFailure(o.error);
+        else if (it.undo !== undefined && !(o.error instanceof NetlinkError && o.error.code === 'EEXIST')) {
+          const undo = it.undo;
+          this.undos.push({ device: it.device, what: `${step} (refused; may have been applied)`, run: () => undo(undefined) });
+        }
         failure ??= new StepError(`${step} (${it.request.describe})`, it.device, o.error);
       }
     });

@@ -118,7 +118,9 @@ describe('rules, neighbors, table routes and per-interface settings', () => {
     assert.deepEqual(ipJson(ctr.netns, '-6', 'addr', 'show', 'dev', 'net1'), [], 'no IPv6 address, not even link-local');
   });
 
-  test('a refusal at every kernel-changing netlink message leaves the host and the container netns as before', () => {
+  // refuse: the kernel never sees the message. applied: the kernel applies it and the answer says
+  // it failed (as when a message's later attribute fails, or its answer is lost): undone all the same.
+  for (const mode of ['refuse', 'applied'] as const) test(`${mode === 'refuse' ? 'a refusal at' : 'a failure reported after the kernel applied'} every kernel-changing netlink message leaves the host and the container netns as before`, () => {
     const [dev] = box.veth();
     const before = snapshot([dev]);
     const bundle = box.bundle(fullConfig(dev));
@@ -128,13 +130,13 @@ describe('rules, neighbors, table routes and per-interface settings', () => {
       const rulesBefore = [...ipJson<JsonRule[]>(ctr.netns, 'rule', 'show'), ...ipJson<JsonRule[]>(ctr.netns, '-6', 'rule', 'show')];
       const faultLog = join(box.stateDir, 'faults');
       rmSync(faultLog, { force: true });
-      const r = box.hook('createRuntime', runcState(uniqueName('c'), ctr.pid, bundle), { faults: [{ type: 'change', nth: k, mode: 'refuse' }], faultLog });
+      const r = box.hook('createRuntime', runcState(uniqueName('c'), ctr.pid, bundle), { faults: [{ type: 'change', nth: k, mode }], faultLog });
       if (!existsSync(faultLog)) {
         assert.equal(r.status, 0, `no fault left to inject at message ${k}, so the apply succeeds: ${r.stderr}`);
         break;
       }
       assert.equal(r.status, 4, `step ${k}: ${r.stderr}`);
-      assert.match(r.stderr, /injected fault \(refuse\)/);
+      assert.match(r.stderr, new RegExp(`injected fault \\(${mode}\\)`));
       assert.doesNotMatch(r.stderr, /undo also failed/, `step ${k}: every undo worked`);
       assert.deepEqual(snapshot([dev]), before, `host differs after a fault at step ${k}`);
       assert.deepEqual(stateLeft(box.stateDir), [], `state left after a fault at step ${k}`);

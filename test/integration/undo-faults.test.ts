@@ -32,24 +32,25 @@ function faulty(id: string, pid: number, bundle: string, faults: FaultRule[]): {
 
 /**
  * Every kernel-changing netlink message of a 3-device apply (moves, carried
- * addresses, MAC, MTU, GSO, addresses, ethtool, link up, routes) is refused in
- * turn; each time the rollback must undo every earlier step: the host snapshot
+ * addresses, MAC, MTU, GSO, addresses, ethtool, link up, routes) fails in
+ * turn, refused before the kernel sees it or reported failed after the kernel
+ * applied it; each time the rollback must undo every change: the host snapshot
  * equals the one taken before, the container is empty again, nothing is kept.
  */
-test('a refusal at every kernel-changing message of a 3-device apply leaves the host exactly as before', () => {
+for (const mode of ['refuse', 'applied'] as const) test(`${mode === 'refuse' ? 'a refusal at' : 'a failure reported after the kernel applied'} every kernel-changing message of a 3-device apply leaves the host exactly as before`, () => {
   const { devs, config } = threeDevices(box);
   const before = snapshot(devs);
   const bundle = box.bundle(config);
   let k = 1;
   for (; k < 200; k++) {
     const ctr = box.container();
-    const r = faulty(uniqueName('c'), ctr.pid, bundle, [{ type: 'change', nth: k, mode: 'refuse' }]);
+    const r = faulty(uniqueName('c'), ctr.pid, bundle, [{ type: 'change', nth: k, mode }]);
     if (r.fired.length === 0) {
       assert.equal(r.status, 0, `no fault left to inject at message ${k}, so the apply succeeds: ${r.stderr}`);
       break;
     }
     assert.equal(r.status, 4, `message ${k}: ${r.stderr}`);
-    assert.match(r.stderr, /injected fault \(refuse\)/);
+    assert.match(r.stderr, new RegExp(`injected fault \\(${mode}\\)`));
     assert.doesNotMatch(r.stderr, /undo also failed/, `message ${k}: every undo worked`);
     assert.deepEqual(snapshot(devs), before, `host differs after a fault at message ${k}`);
     assert.deepEqual(stateLeft(box.stateDir), [], `state left after a fault at message ${k}`);

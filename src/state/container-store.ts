@@ -3,7 +3,7 @@
  * listing containers, and forgetting one.
  */
 import { readdirSync, rmSync } from 'node:fs';
-import type { DeviceRecord } from '../apply/record.js';
+import type { DeviceRecord } from './device-record.js';
 import { readFileNoFollow, removeIfPresent, writeFileAtomic } from './atomic-file.js';
 import { type ContainerDevice, type ContainerRecord, type Journal, parseContainerRecord, parseJournal, serialise } from './records.js';
 import { type StateDir, isContainerId } from './state-dir.js';

@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import { extractDevices } from '../../src/config/extract.js';
 import { isTemplate, validIfName, validTemplate } from '../../src/config/ifname.js';
 import { type NamespaceView, findMoved, locateDevices } from '../../src/apply/inspect.js';
-import type { HostOriginal } from '../../src/apply/record.js';
+import type { HostOriginal } from '../../src/state/device-record.js';
 import { chooseHostName } from '../../src/hook/teardown.js';
 import { RTNL } from '../../src/netlink/constants.js';
 import type { Link } from '../../src/netlink/link.js';

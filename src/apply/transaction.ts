@@ -21,11 +21,14 @@ export interface StepObserver {
 export interface BatchItem<T> {
   device: string;
   request: Request<T>;
-  /**
-   * Must be idempotent: after a lost answer or a refusal (other than EEXIST) it runs without
-   * knowing whether the request was applied (no result).
-   */
+  /** Must be idempotent: after a lost answer it runs without knowing whether the request was applied (no result). */
   undo?: (result: T | undefined) => void;
+  /**
+   * The undo also runs after a refusal (other than EEXIST: every add here is NLM_F_EXCL, so that
+   * refusal changed nothing and what exists is not ours): for changes outside the device, such as
+   * FIB rules, whose undo is harmless when nothing was applied.
+   */
+  undoIfRefused?: boolean;
   onFailure?: (error: Error) => void;
 }
 
@@ -70,8 +73,8 @@ export class Transaction {
 
   /**
    * Runs one request per device in a single batch. Successful ones register
-   * their undo, and so do refused ones that may have been applied (see
-   * BatchItem.undo); then the first failure, if any, is thrown as a StepError.
+   * their undo (refused ones too with undoIfRefused); then the first failure,
+   * if any, is thrown as a StepError.
    */
   batch<T>(
     sock: NetlinkSocket,
@@ -103,11 +106,9 @@ export class Transaction {
         }
         this.observer.afterStep?.(it.device, step);
       } else {
-        // A refused request may still have changed something (a move whose rename failed, a link
-        // message whose later attribute failed): its idempotent undo runs too. Not after EEXIST
-        // (every add here is NLM_F_EXCL): that refusal changed nothing, and what exists is not ours.
-        if (it.onFailure !== undefined) it.onFailure(o.error);
-        else if (it.undo !== undefined && !(o.error instanceof NetlinkError && o.error.code === 'EEXIST')) {
+        // A refused request may still have changed something (a move whose rename failed).
+        it.onFailure?.(o.error);
+        if (it.undoIfRefused === true && it.undo !== undefined && !(o.error instanceof NetlinkError && o.error.code === 'EEXIST')) {
           const undo = it.undo;
           this.undos.push({ device: it.device, what: `${step} (refused; may have been applied)`, run: () => undo(undefined) });
         }

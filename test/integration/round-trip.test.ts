@@ -4,8 +4,8 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, test } from 'node:test';
 import { HOOK_BIN, Sandbox, baseConfig, runcState, uniqueName } from './hook-kit.js';
@@ -101,28 +101,34 @@ test('what the container changed (promisc, NOARP, txqueuelen, alias, altname, an
   assert.deepEqual(stateLeft(box.stateDir), []);
 });
 
-test('a fault at every step of createRuntime: the rollback restores the same complete state', () => {
-  const { ns, dev, config } = setup(63);
+for (const mode of ['refuse', 'applied'] as const) test(`${mode === 'refuse' ? 'a refusal at' : 'a failure reported after the kernel applied'} every kernel-changing message of createRuntime: the rollback restores the same complete state`, () => {
+  const { ns, dev, config } = setup(mode === 'refuse' ? 63 : 68);
   const before = fullSnapshot(ns, [dev]);
   const bundle = box.bundle(config);
+  const faultLog = join(box.stateDir, 'faults');
   let k = 1;
   for (; k < 100; k++) {
     const ctr = box.container();
-    const r = hook(ns, 'createRuntime', runcState(uniqueName('c'), ctr.pid, bundle), { OCI_NETDEVICES_TEST_FAIL_STEP: String(k) });
-    if (r.status === 0) {
-      const t = hook(ns, 'poststop', { ociVersion: '1.0.2', id: 'x', status: 'stopped', bundle });
+    const id = uniqueName('c');
+    rmSync(faultLog, { force: true });
+    const r = hook(ns, 'createRuntime', runcState(id, ctr.pid, bundle), { OND_TEST_FAULTS: JSON.stringify([{ type: 'change', nth: k, mode }]), OND_TEST_FAULT_LOG: faultLog }, ['node', FAULTY_HOOK]);
+    if (!existsSync(faultLog)) {
+      assert.equal(r.status, 0, `no fault left to inject at message ${k}, so the apply succeeds: ${r.stderr}`);
+      const t = hook(ns, 'poststop', { ociVersion: '1.0.2', id, status: 'stopped', bundle });
       assert.equal(t.status, 0, t.stderr);
+      assert.deepEqual(fullSnapshot(ns, [dev]).snap, before.snap);
       break;
     }
-    assert.equal(r.status, 4, `step ${k}: ${r.stderr}`);
-    assert.match(r.stderr, new RegExp(`injected fault at step ${k}`));
-    assert.doesNotMatch(r.stderr, /undo also failed|with losses/, `step ${k}: every undo worked`);
+    assert.equal(r.status, 4, `message ${k}: ${r.stderr}`);
+    assert.match(r.stderr, new RegExp(`injected fault \\(${mode}\\)`));
+    assert.doesNotMatch(r.stderr, /undo also failed|with losses/, `message ${k}: every undo worked`);
     const after = fullSnapshot(ns, [dev]);
-    assert.deepEqual(after.snap, before.snap, `host differs after a fault at step ${k}`);
+    assert.deepEqual(after.snap, before.snap, `host differs after a fault at message ${k}`);
     assertLifetimes(before.lifetimes, after.lifetimes);
-    assert.deepEqual(stateLeft(box.stateDir), [], `state left after a fault at step ${k}`);
+    assert.deepEqual(stateLeft(box.stateDir).filter((f) => !f.endsWith('faults')), [], `state left after a fault at message ${k}`);
   }
-  assert.ok(k > 3, `the apply has several steps (${k - 1} faults injected before it succeeded)`);
+  // The move, 6 carried addresses, the link up.
+  assert.ok(k > 8, `the apply sends several changes (${k - 1} faults injected before it succeeded)`);
 });
 
 test('faults in the kernel answers of createRuntime (refused, applied-then-refused, lost): the host comes back the same', () => {

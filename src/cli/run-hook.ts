@@ -126,4 +126,10 @@ async function runPoststop(state: OciState, flags: HookFlags, openStageLog: Stag
   // Not a failure (nothing left to do), but worth a line: a runtime shows it when it logs hook output.
   if (r.missing.length > 0) log.warn({ missing: r.missing }, 'devices were gone with the container netns (virtual devices are destroyed with it)');
   for (const n of r.notes) process.stderr.write(`oci-netdevices: warning: ${n}\n`);
+  if (r.losses.length > 0) {
+    for (const l of r.losses) log.error({ device: l.device, lost: l.what, why: l.why }, 'not restored');
+    const { RestoredWithLossesError } = await import('../errors.js');
+    const { formatLosses } = await import('../apply/losses.js');
+    throw new RestoredWithLossesError(`container ${state.id}: devices came home with losses: ${formatLosses(r.losses)}`);
+  }
 }

@@ -17,11 +17,13 @@ import { type Route, routeAdd, routeDel, routeList, routeReplace, type RouteInpu
 import { NetlinkError } from '../netlink/message.js';
 import type { NetlinkSocket, Request } from '../netlink/socket.js';
 import { type DeviceIdentity, identifies, identityOf } from '../state/identity.js';
+import { type AddressingEnv, applyDhcp, awaitSlaac } from './apply-addressing.js';
 import { applyRulesAndNeighbors } from './apply-rules.js';
 import { applySysctls } from './apply-sysctls.js';
 import { type DeviceTarget, type NamespaceView, findMoved } from './inspect.js';
 import { type ProcSys, procSysIn } from './proc-sys.js';
 import { snapshotHost } from './host-original.js';
+import type { DhcpLease } from '../dhcp/lease.js';
 import type { DeviceRecord, HostOriginal } from '../state/device-record.js';
 import { moveHome } from './restore.js';
 import type { Transaction } from './transaction.js';
@@ -43,6 +45,8 @@ export interface ApplyEnv {
   checkpoint?: () => Promise<void>;
   /** The container netns' /proc/sys/net (default: opened through ctrNetnsFd by the native shim). */
   procSys?: ProcSys;
+  /** DHCP transport and timing, SLAAC wait (tests); defaults in apply-addressing.ts. */
+  addressing?: Pick<AddressingEnv, 'dhcpTransport' | 'dhcpTiming' | 'slaacTimeoutMs'>;
 }
 
 /** Moves are serialised by the kernel (~17 ms each): chunks keep a signal's wait short. */
@@ -57,6 +61,8 @@ export interface Placed {
   identity: DeviceIdentity;
   /** Addresses already on the link once in the container (carried over or set by the runtime). */
   present: Set<string>;
+  /** The DHCP lease applied to it (addressing DHCP). */
+  lease?: DhcpLease;
 }
 
 const addrKey = (bytes: Uint8Array, prefixLength: number): string => `${formatIp(bytes)}/${prefixLength}`;
@@ -99,6 +105,9 @@ export async function applyDevices(env: ApplyEnv, targets: readonly DeviceTarget
     device: p.spec.hostName, request: linkSetUp(p.link.index, true), undo: () => ctr.run(linkSetUp(p.link.index, false)),
   })));
   await checkpoint();
+  const addressing: AddressingEnv = { ctr, ctrNetnsFd: env.ctrNetnsFd, tx, checkpoint, ...env.addressing };
+  await applyDhcp(addressing, placed);
+  await checkpoint();
   // A route to a destination the kernel already routes (the prefix route of an address on the same
   // subnet, as in DraNet's examples) replaces it, like `ip route replace`; its undo puts the old one back.
   const existing = placed.some((p) => p.spec.routes.length > 0) ? ctr.run(routeList()) : [];
@@ -114,6 +123,7 @@ export async function applyDevices(env: ApplyEnv, targets: readonly DeviceTarget
   })));
   await checkpoint();
   applyRulesAndNeighbors(ctr, tx, placed);
+  await awaitSlaac(addressing, placed);
 
   return placed.map((p) => ({
     hostName: p.spec.hostName,
@@ -122,6 +132,7 @@ export async function applyDevices(env: ApplyEnv, targets: readonly DeviceTarget
     movedByRuntime: p.movedByRuntime,
     original: p.original,
     identity: p.identity,
+    ...(p.lease !== undefined ? { dhcpLease: p.lease } : {}),
   }));
 }
 

@@ -25,6 +25,7 @@ import { unpinNetns } from '../state/netns-pin.js';
 import { removeStatus } from '../status/status-store.js';
 import type { StateDir } from '../state/state-dir.js';
 import { NetnsFd } from './netns.js';
+import { sendRelease } from '../apply/apply-addressing.js';
 import { existsSync, fstatSync } from 'node:fs';
 
 export interface TeardownResult {
@@ -176,6 +177,7 @@ export function restoreDevices(state: ContainerRecord | Journal): TeardownResult
           }
           continue;
         }
+        if (d.dhcpLease !== undefined) result.notes.push(releaseLeaseOf(ctrPath!, link, d));
         const errs = resetAttributes(ctr, link, d.original);
         const features = Object.keys(d.original.features).length > 0;
         const flags = Object.keys(d.original.privateFlags).length > 0;
@@ -206,6 +208,25 @@ export function restoreDevices(state: ContainerRecord | Journal): TeardownResult
     hostFd.close();
   }
   return result;
+}
+
+/**
+ * DHCPRELEASE for the device's lease, sent from inside the container netns while the device
+ * still holds the address. Never fatal: without it the server holds the address until the
+ * lease expires. Returns the note for the teardown result.
+ */
+function releaseLeaseOf(ctrPath: string, link: Link, d: ContainerDevice): string {
+  const lease = d.dhcpLease!;
+  let fd: NetnsFd | undefined;
+  try {
+    fd = new NetnsFd(ctrPath);
+    sendRelease(fd.fd, link.name, lease);
+    return `${d.hostName}: DHCP lease ${lease.address} released to ${lease.serverId}`;
+  } catch (e) {
+    return `${d.hostName}: DHCPRELEASE of ${lease.address} to ${lease.serverId} failed (${(e as Error).message}); the server frees it when the lease expires`;
+  } finally {
+    fd?.close();
+  }
 }
 
 /** Removes what the hook keeps for a container: pin, claims, journal, devices.json, status. */

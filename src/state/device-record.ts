@@ -2,6 +2,7 @@
  * What the hook remembers about each device it moved: enough to put the
  * device back on the host exactly as it was (teardown, crash recovery).
  */
+import type { DhcpLease } from '../dhcp/lease.js';
 import type { DeviceIdentity } from './identity.js';
 
 export interface SavedAddress {
@@ -53,4 +54,6 @@ export interface DeviceRecord {
   original: HostOriginal;
   /** Who the device is, with its container ifindex (src/state/identity.ts). */
   identity: DeviceIdentity;
+  /** The DHCP lease it holds (released at teardown). */
+  dhcpLease?: DhcpLease;
 }

@@ -24,7 +24,7 @@ import { linkSetMtu } from '../netlink/link.js';
 import { NetlinkError } from '../netlink/message.js';
 import { routeAdd, routeDel, type RouteInput } from '../netlink/route.js';
 import type { NetlinkSocket } from '../netlink/socket.js';
-import { StepError } from '../errors.js';
+import { SlaacTimeoutError, StepError } from '../errors.js';
 import type { Placed } from './apply-devices.js';
 import type { Transaction } from './transaction.js';
 
@@ -55,10 +55,10 @@ function ignoring(codes: readonly string[], action: () => void): void {
 }
 
 /** Sends a DHCPRELEASE for `lease` from inside the netns; the caller decides whether a failure matters. */
-export function sendRelease(netnsFd: number, ifname: string, lease: DhcpLease, open: (ifname: string) => DhcpTransport = (n) => udpTransportIn(netnsFd, n)): void {
+export function sendRelease(netnsFd: number, ifname: string, lease: DhcpLease, open: (ifname: string) => DhcpTransport = (n) => udpTransportIn(netnsFd, n), to?: string): void {
   const t = open(ifname);
   try {
-    releaseLease(t, lease);
+    releaseLease(t, lease, undefined, to);
   } finally {
     t.close();
   }
@@ -72,11 +72,21 @@ export async function applyDhcp(env: AddressingEnv, placed: readonly Placed[]): 
     const ifname = p.link.name;
     const mac = p.spec.hardwareAddr ?? p.link.mac;
     if (mac === undefined) throw new StepError(`DHCP on ${ifname}`, device, new Error('the interface has no MAC address to ask with'));
-    // The undo is registered before the exchange: whatever lease it gets is released on rollback.
-    const held: { lease?: DhcpLease } = {};
-    tx.step(device, `DHCP exchange on ${ifname}`, () => held, (h) => {
-      if (h.lease !== undefined) sendRelease(env.ctrNetnsFd, ifname, h.lease, open);
-    });
+    // Rollback releases the lease: from the leased address while it is still there (an undo registered
+    // right after the address, so it runs before the address goes), else, if the exchange got a lease
+    // that never reached the device, broadcast from 0.0.0.0. Best effort, as at teardown: a server that
+    // misses it frees the address when the lease expires.
+    const held: { lease?: DhcpLease; released?: boolean } = {};
+    const release = (to?: string): void => {
+      if (held.lease === undefined || held.released === true) return;
+      held.released = true;
+      try {
+        sendRelease(env.ctrNetnsFd, ifname, held.lease, open, to);
+      } catch {
+        /* best effort */
+      }
+    };
+    tx.step(device, `DHCP exchange on ${ifname}`, () => held, () => release('255.255.255.255'));
     const t = open(ifname);
     try {
       held.lease = await obtainLease(t, { mac, ifname, checkpoint: env.checkpoint, ...(env.dhcpTiming !== undefined ? { timing: env.dhcpTiming } : {}) });
@@ -93,6 +103,7 @@ export async function applyDhcp(env: AddressingEnv, placed: readonly Placed[]): 
     tx.batch(ctr, `add DHCP address (lease from ${lease.serverId})`, [{
       device, request: addrAdd(p.link.index, a, { text }), undo: () => ignoring(['EADDRNOTAVAIL'], () => ctr.run(addrDel(p.link.index, a, text))),
     }]);
+    tx.registerUndo({ device, what: `release DHCP lease ${text}`, run: () => release() });
     if (lease.mtu !== undefined && p.spec.mtu === undefined && lease.mtu !== p.link.mtu) {
       const old = p.link.mtu;
       tx.batch(ctr, 'set MTU from the DHCP lease', [{ device, request: linkSetMtu(p.link.index, lease.mtu), undo: () => ctr.run(linkSetMtu(p.link.index, old)) }]);
@@ -114,11 +125,6 @@ export function isAutoconfigured(a: Addr): boolean {
   const b = a.bytes;
   if ((b[0]! & 0xe0) !== 0x20 && (b[0]! & 0xfe) !== 0xfc) return false; // 2000::/3 or fc00::/7
   return (a.flags & (ADDRCONF.IFA_F_TENTATIVE | ADDRCONF.IFA_F_DADFAILED | ADDRCONF.IFA_F_DEPRECATED | ADDRCONF.IFA_F_PERMANENT)) === 0;
-}
-
-/** Raised when SLAAC gave no address in time; the status reports it as DraNet's `SLAACReady` False, `AutoconfigurationTimedOut`. */
-export class SlaacTimeoutError extends Error {
-  override name = 'SlaacTimeoutError';
 }
 
 function describe(addrs: readonly Addr[]): string {

@@ -162,7 +162,10 @@ function leaseOf(ack: DhcpPacket, offeredBy: string, o: ExchangeOptions, at: Dat
   return lease;
 }
 
-/** DHCPRELEASE, unicast to the server from the leased address (RFC 2131 4.4.6). Not answered. */
-export function releaseLease(t: DhcpTransport, lease: DhcpLease, xid: number = randomBytes(4).readUInt32BE(0)): void {
-  t.send(request(lease.clientMac, xid, 0, MessageType.RELEASE, { serverId: lease.serverId }, lease.address), lease.serverId, DHCP_SERVER_PORT);
+/**
+ * DHCPRELEASE, unicast to the server from the leased address (RFC 2131 4.4.6); `to` another
+ * destination (the broadcast address, when the device no longer has the address). Not answered.
+ */
+export function releaseLease(t: DhcpTransport, lease: DhcpLease, xid: number = randomBytes(4).readUInt32BE(0), to: string = lease.serverId): void {
+  t.send(request(lease.clientMac, xid, 0, MessageType.RELEASE, { serverId: lease.serverId }, lease.address), to, DHCP_SERVER_PORT);
 }

@@ -4,8 +4,8 @@
  * the transaction as soon as the kernel acknowledged it.
  *
  * Order: move (+rename), carried-over addresses, MAC and MTU, GSO/GRO sizes,
- * per-interface settings, addresses, ethtool, up, routes, rules, neighbors.
- * Routes need the addresses and the link up.
+ * per-interface settings, VRF (create, enslave), addresses, ethtool, up, DHCP lease,
+ * routes, rules, neighbors, SLAAC wait. Routes need the addresses and the link up.
  */
 import type { Cidr, DeviceSpec } from '../config/model.js';
 import { formatIp } from '../config/ip.js';
@@ -19,6 +19,7 @@ import type { NetlinkSocket, Request } from '../netlink/socket.js';
 import { type DeviceIdentity, identifies, identityOf } from '../state/identity.js';
 import { type AddressingEnv, applyDhcp, awaitSlaac } from './apply-addressing.js';
 import { applyRulesAndNeighbors } from './apply-rules.js';
+import { applyVrfs } from './apply-vrf.js';
 import { applySysctls } from './apply-sysctls.js';
 import { type DeviceTarget, type NamespaceView, findMoved } from './inspect.js';
 import { type ProcSys, procSysIn } from './proc-sys.js';
@@ -94,6 +95,8 @@ export async function applyDevices(env: ApplyEnv, targets: readonly DeviceTarget
   }));
   await checkpoint();
   applySysctls(ctr, tx, env.procSys ?? procSysIn(env.ctrNetnsFd), placed);
+  await checkpoint();
+  applyVrfs(ctr, tx, placed);
   await checkpoint();
   tx.batch(ctr, 'add address', placed.flatMap((p) => p.spec.addresses.filter((a) => !p.present.has(addrKey(a.bytes, a.prefixLength))).map((a) => addressItem(ctr, p, a.bytes, a.family, a.prefixLength))));
 

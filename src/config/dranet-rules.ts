@@ -100,10 +100,7 @@ export function mergeDranetFields(spec: DeviceSpec, group: Entry[], addressPaths
     if (firstRule !== undefined) report(firstRule.path, `rules are not supported together with a VRF (${v.path}), as in DraNet: the VRF device selects the table`);
   }
 
-  // Accepted by the schema and checked above, but not applied by this version: refuse them rather than
-  // start a container without the device it asked for.
-  if (spec.vrf !== undefined) report(spec.vrf.path, 'a VRF is not supported by this version of oci-netdevices (it would also need the kernel\'s vrf module); nothing was changed');
-  if (linkType?.value === 'ipvlan') report(linkType.path, '"type": "ipvlan" is not supported by this version of oci-netdevices (it would also need the kernel\'s ipvlan module); nothing was changed');
+  // VRF and IPVLAN need kernel drivers: probed before any change (src/apply/apply-vrf.ts).
   // SLAAC: the IPv6 settings DraNet sets on the moved interface (the move reset them), unless given.
   if (spec.addressing === 'SLAAC') {
     spec.sysctls.acceptRA ??= SLAAC_DEFAULTS.acceptRA;

@@ -113,4 +113,26 @@ describe('addressing DHCP (busybox udhcpd)', () => {
     assert.deepEqual(conds.map((c) => [c.type, c.status, c.reason]), [['Ready', 'False', 'ConfigurationFailed'], ['NetworkReady', 'False', 'ConfigurationFailed']]);
     assert.match(conds[0]!.message, /no DHCP OFFER on net1/);
   });
+
+  test('a fault at every step leaves the host as before and the server with no lease held', async () => {
+    const [dev, peer] = box.veth();
+    const srv = await startUdhcpd(box, peer, { mtu: 1400 });
+    const before = snapshot([dev]);
+    const bundle = box.bundle(dhcpConfig(dev, { routes: [{ destination: '10.9.0.0/16', gateway: '192.0.2.1' }], neighbors: [{ destination: '192.0.2.9', hardwareAddr: '02:00:00:00:70:09' }] }));
+    let k = 1;
+    for (; k < 40; k++) {
+      const ctr = box.container();
+      const r = box.hook('createRuntime', runcState(uniqueName('c'), ctr.pid, bundle), { env: { OCI_NETDEVICES_TEST_FAIL_STEP: String(k) } });
+      if (r.status === 0) break;
+      assert.equal(r.status, 4, `step ${k}: ${r.stderr}`);
+      assert.match(r.stderr, new RegExp(`injected fault at step ${k}`));
+      assert.doesNotMatch(r.stderr, /undo also failed/, `step ${k}: every undo worked`);
+      assert.deepEqual(snapshot([dev]), before, `host differs after a fault at step ${k}`);
+      assert.deepEqual(stateLeft(box.stateDir), [], `state left after a fault at step ${k}`);
+      const held = (await srv.leases()).filter((l) => l.secondsLeft > 0);
+      assert.deepEqual(held, [], `a lease is still held after a fault at step ${k}`);
+    }
+    // move, DHCP exchange, address, MTU, default route, up... and the user's route and neighbor
+    assert.ok(k > 6, `the DHCP apply has several steps (${k - 1} faults injected before it succeeded)`);
+  });
 });

@@ -20,6 +20,7 @@ import { type DeviceIdentity, identifies, identityOf } from '../state/identity.j
 import { type AddressingEnv, applyDhcp, awaitSlaac } from './apply-addressing.js';
 import { applyRulesAndNeighbors } from './apply-rules.js';
 import { applyVrfs } from './apply-vrf.js';
+import { createIpvlanChildren, isIpvlan, placeIpvlanChild } from './ipvlan-child.js';
 import { applySysctls } from './apply-sysctls.js';
 import { type DeviceTarget, type NamespaceView, findMoved } from './inspect.js';
 import { type ProcSys, procSysIn } from './proc-sys.js';
@@ -64,6 +65,8 @@ export interface Placed {
   present: Set<string>;
   /** The DHCP lease applied to it (addressing DHCP). */
   lease?: DhcpLease;
+  /** Not the host device but a child of it made for the container (type IPVLAN). */
+  child?: 'ipvlan';
 }
 
 const addrKey = (bytes: Uint8Array, prefixLength: number): string => `${formatIp(bytes)}/${prefixLength}`;
@@ -136,13 +139,14 @@ export async function applyDevices(env: ApplyEnv, targets: readonly DeviceTarget
     original: p.original,
     identity: p.identity,
     ...(p.lease !== undefined ? { dhcpLease: p.lease } : {}),
+    ...(p.child !== undefined ? { child: p.child } : {}),
   }));
 }
 
 /** Moves every host device into the container netns (renaming it on the way) and finds it there by identity. */
 async function moveAll(env: ApplyEnv, targets: readonly DeviceTarget[], hostView: NamespaceView, ctrView: NamespaceView, checkpoint: () => Promise<void>): Promise<Placed[]> {
   const { tx, host, ctr } = env;
-  const toMove = targets.filter((t) => t.hostLink !== undefined);
+  const toMove = targets.filter((t) => t.hostLink !== undefined && !isIpvlan(t));
   const beforeIdx = new Set(ctrView.links.map((l) => l.index));
   const originals = new Map(toMove.map((t) => [t.spec.hostName, snapshotHost(t.hostLink!, hostView)]));
   const identities = new Map(toMove.map((t) => {
@@ -180,10 +184,15 @@ async function moveAll(env: ApplyEnv, targets: readonly DeviceTarget[], hostView
     moveChunk(toMove.slice(i, i + MOVE_CHUNK));
   }
 
-  const after = toMove.length > 0 ? ctr.run(linkList()) : ctrView.links;
+  createIpvlanChildren(host, ctr, env.ctrNetnsFd, tx, targets);
+  const after = toMove.length > 0 || targets.some(isIpvlan) ? ctr.run(linkList()) : ctrView.links;
   const claimed = new Set(beforeIdx);
   const placed: Placed[] = [];
   for (const t of targets) {
+    if (isIpvlan(t)) {
+      placed.push(placeIpvlanChild(t, after, claimed, ctrView, env.ctrNetnsIno));
+      continue;
+    }
     if (t.containerLink !== undefined) {
       placed.push({
         spec: t.spec, link: t.containerLink, movedByRuntime: true, original: snapshotHost(t.containerLink, ctrView),
@@ -212,7 +221,7 @@ function stillOnHost(host: NetlinkSocket, index: number, id: DeviceIdentity): bo
 }
 
 function carried(p: Placed, hostView: NamespaceView): Addr[] {
-  if (p.movedByRuntime) return [];
+  if (p.movedByRuntime || p.child !== undefined) return [];
   return hostView.addrs.filter((a) => a.index === p.original.index && (a.flags & RTNL.IFA_F_PERMANENT) !== 0 && a.scope === RTNL.RT_SCOPE_UNIVERSE);
 }
 

@@ -43,8 +43,7 @@ export function probeLinkDrivers(sock: NetlinkSocket, specs: readonly DeviceSpec
     }
     if (s.linkType === 'ipvlan') {
       const a = probe('ipvlan');
-      if (a.present) issues.push({ path: s.linkTypePath ?? s.path, device: s.hostName, message: '"type": "ipvlan" is not applied by this version of oci-netdevices (the ipvlan link message is built, creating and moving the child is not wired into the move); nothing was changed' });
-      else issues.push({ path: s.linkTypePath ?? s.path, device: s.hostName, message: `"type": "ipvlan" needs the kernel's ipvlan driver (module "ipvlan"), and this kernel has none (it answers an ipvlan link with ${a.answer}); load the ipvlan module or use "type": "passthrough"; nothing was changed` });
+      if (!a.present) issues.push({ path: s.linkTypePath ?? s.path, device: s.hostName, message: `"type": "ipvlan" needs the kernel's ipvlan driver (module "ipvlan"), and this kernel has none (it answers an ipvlan link with ${a.answer}); load the ipvlan module or use "type": "passthrough"; nothing was changed` });
     }
   }
   return issues;

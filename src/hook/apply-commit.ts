@@ -109,7 +109,8 @@ function commit(id: string, dir: StateDir, teardown: TeardownMode, records: read
   if (journal !== undefined || records.length > 0) writeDevices(dir, done);
   // A claim keeps the name for the device's way home. With teardown=kernel there is no way home:
   // a later device of the same name on the host is a different device, free to give out.
-  if (teardown === 'restore') for (const r of records) if (!r.movedByRuntime) writeClaim(dir, r.hostName, id);
+  // An ipvlan child leaves its parent on the host, free for other containers' children.
+  if (teardown === 'restore') for (const r of records) if (!r.movedByRuntime && r.child === undefined) writeClaim(dir, r.hostName, id);
   if (journal !== undefined) removeJournal(dir, id);
 }
 

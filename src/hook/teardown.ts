@@ -137,7 +137,8 @@ function containerNetnsPath(state: ContainerRecord | Journal): string | undefine
 
 export function restoreDevices(state: ContainerRecord | Journal): TeardownResult {
   const result: TeardownResult = { restored: [], missing: [], errors: [], notes: [] };
-  const devices = state.devices.filter((d) => d.movedByRuntime !== true);
+  // An ipvlan child dies with the container netns: only moved devices come home.
+  const devices = state.devices.filter((d) => d.movedByRuntime !== true && d.child === undefined);
   if (devices.length === 0) return result;
   const host = openRoute(null);
   const hostFd = new NetnsFd('/proc/self/ns/net');

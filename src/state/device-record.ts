@@ -56,4 +56,6 @@ export interface DeviceRecord {
   identity: DeviceIdentity;
   /** The DHCP lease it holds (released at teardown). */
   dhcpLease?: DhcpLease;
+  /** An ipvlan child made for the container (the host device never moved): nothing comes home. */
+  child?: 'ipvlan';
 }

@@ -24,6 +24,8 @@ export interface ContainerDevice {
   identity?: DeviceIdentity;
   /** The DHCP lease the device holds: a DHCPRELEASE goes to its server at teardown. */
   dhcpLease?: DhcpLease;
+  /** An ipvlan child made for the container: it dies with the netns, nothing comes home. */
+  child?: 'ipvlan';
 }
 
 /** Common to the journal and devices.json: enough to bring every device home. */
@@ -189,6 +191,10 @@ function parseDevice(v: unknown, path: string): ContainerDevice {
   if (mac !== undefined) d.hardwareAddr = mac;
   if (o.identity !== undefined) d.identity = parseIdentity(o.identity, `${path}.identity`);
   if (o.dhcpLease !== undefined) d.dhcpLease = parseLease(o.dhcpLease, `${path}.dhcpLease`);
+  if (o.child !== undefined) {
+    if (o.child !== 'ipvlan') fail(`${path}.child`, 'must be "ipvlan"');
+    d.child = 'ipvlan';
+  }
   return d;
 }
 

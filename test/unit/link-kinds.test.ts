@@ -10,7 +10,10 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { applyVrfs, probeLinkDrivers } from '../../src/apply/apply-vrf.js';
-import type { Placed } from '../../src/apply/apply-devices.js';
+import { type Placed, applyDevices } from '../../src/apply/apply-devices.js';
+import { locateDevices, viewNamespace } from '../../src/apply/inspect.js';
+import { AttrSet } from '../../src/netlink/attr.js';
+import { RTNL } from '../../src/netlink/constants.js';
 import { Transaction } from '../../src/apply/transaction.js';
 import { extractDevices } from '../../src/config/extract.js';
 import { linkGet } from '../../src/netlink/link.js';
@@ -74,7 +77,7 @@ describe('driver probes (fake kernel)', () => {
     assert.equal(k.requests.length, 2, 'one probe per kind');
   });
 
-  test('with the drivers: the probes are refused by the drivers\' own validation (EINVAL) and create nothing; vrf passes, ipvlan is refused as not applied', () => {
+  test('with the drivers: the probes are refused by the drivers\' own validation (EINVAL) and create nothing; no issue', () => {
     const k = new FakeRtnlKernel({ links: [{ index: 7, name: 'eth1' }], drivers: ['vrf', 'ipvlan'] });
     const sock = new NetlinkSocket(k);
     assert.throws(() => sock.run(linkKindProbe('vrf')), (e: unknown) => (e as { code: string }).code === 'EINVAL');
@@ -82,7 +85,7 @@ describe('driver probes (fake kernel)', () => {
     const [vrf] = specsOf({ vrf: { name: 'blue' } });
     assert.deepEqual(probeLinkDrivers(sock, [vrf!]), []);
     const [ipv] = specsOf({ type: 'IPVLAN' });
-    assert.match(probeLinkDrivers(sock, [ipv!])[0]!.message, /is not applied by this version/);
+    assert.deepEqual(probeLinkDrivers(sock, [ipv!]), []);
     assert.deepEqual(k.links().map((l) => l.name), ['eth1']);
   });
 });
@@ -132,5 +135,65 @@ describe('VRF apply (fake kernel)', () => {
   test('the fake kernel without the driver answers a real VRF creation like the kernel', () => {
     const k = new FakeRtnlKernel({});
     assert.throws(() => new NetlinkSocket(k).run(linkAddVrf('blue', 100)), (e: unknown) => (e as { errno: number; kernelMessage: string }).errno === -E.EOPNOTSUPP && (e as { kernelMessage: string }).kernelMessage === 'Unknown device type');
+  });
+});
+
+/** IFLA_NET_NS_FD of a link request, if any. */
+class AttrSetOf {
+  readonly netnsFd: number | undefined;
+  constructor(m: { payload: Uint8Array }) {
+    this.netnsFd = new AttrSet(m.payload, 16).u32(RTNL.IFLA_NET_NS_FD);
+  }
+}
+
+describe('IPVLAN apply (fake kernel)', () => {
+  async function run(failRoute = false): Promise<{ host: FakeRtnlKernel; ctr: FakeRtnlKernel; tx: Transaction; records?: Awaited<ReturnType<typeof applyDevices>>; error?: unknown }> {
+    const host = new FakeRtnlKernel({ links: [{ index: 1, name: 'lo', up: true }, { index: 7, name: 'eth1', mac: '02:00:00:00:00:07', kind: 'veth', up: true }], nsFds: { 9: 'ctr', 10: 'host' }, drivers: ['ipvlan'] });
+    const ctr = host.inNetns('ctr');
+    ctr.addLink({ index: 1, name: 'lo', up: true });
+    if (failRoute) host.fail(E.ENETUNREACH, undefined, { type: 24 });
+    const hostSock = new NetlinkSocket(host);
+    const ctrSock = new NetlinkSocket(ctr);
+    const specs = extractDevices({
+      linux: {
+        namespaces: [{ type: 'network' }],
+        netDevices: { eth1: { name: 'net1', networkConfig: { interface: { type: 'IPVLAN', addresses: ['10.0.0.2/24'] }, routes: [{ destination: '10.9.0.0/16', gateway: '10.0.0.1' }] } } },
+      },
+    });
+    const hostView = viewNamespace(hostSock, { addrs: true, routes: true });
+    const ctrView = viewNamespace(ctrSock, { addrs: true });
+    const { targets, issues } = locateDevices(specs, hostView, ctrView);
+    assert.deepEqual(issues, []);
+    const tx = new Transaction();
+    try {
+      const records = await applyDevices({ host: hostSock, ctr: ctrSock, hostNetnsFd: 10, ctrNetnsFd: 9, hostNetnsIno: 1, ctrNetnsIno: 2, tx }, targets, hostView, ctrView);
+      return { host, ctr, tx, records };
+    } catch (error) {
+      return { host, ctr, tx, error };
+    }
+  }
+
+  test('an ipvlan child of the host device is created in the container netns and configured; the host device stays', async () => {
+    const { host, ctr, records } = await run();
+    const parent = host.link('eth1', 'host')!;
+    assert.equal(parent.up, true, 'the host device is untouched');
+    const child = ctr.link('net1', 'ctr')!;
+    assert.deepEqual([child.kind, child.parent, child.mac, child.up], ['ipvlan', 7, '02:00:00:00:00:07', true]);
+    assert.deepEqual(ctr.addrs('ctr').map((a) => `${Array.from(a.bytes).join('.')}/${a.prefixLength}`), ['10.0.0.2/24']);
+    assert.equal(ctr.routes('ctr').length, 1);
+    assert.equal(records![0]!.child, 'ipvlan');
+    assert.equal(records![0]!.containerIndex, child.index);
+    const create = host.requests.find((r) => r.message.type === 16 && (r.message.flags & 0x400) !== 0)!;
+    assert.equal(create.netns, 'host', 'sent on the host socket: IFLA_LINK is the host ifindex');
+    assert.equal(Buffer.from(create.message.payload).toString('hex'), one(linkAddIpvlan(7, 'net1', 9).message).slice(32), 'the golden ipvlan message');
+    assert.equal(host.requests.some((r) => r.message.type === 16 && (r.message.flags & 0x400) === 0 && new AttrSetOf(r.message).netnsFd === 9), false, 'nothing was moved');
+  });
+
+  test('a later step fails: the child is deleted, the host device untouched', async () => {
+    const { host, ctr, error, tx } = await run(true);
+    assert.match(String(error), /add route/);
+    assert.deepEqual(tx.rollback(), []);
+    assert.equal(ctr.link('net1', 'ctr'), undefined);
+    assert.equal(host.link('eth1', 'host')!.up, true);
   });
 });

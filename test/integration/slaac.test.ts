@@ -8,6 +8,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { afterEach, describe, test } from 'node:test';
+import { hasTool } from '../support/netns.js';
 import { Sandbox, baseConfig, ipJson, runcState, sh, uniqueName } from './hook-kit.js';
 import { cli, snapshot, stateLeft } from './lifecycle-kit.js';
 
@@ -53,7 +54,7 @@ function sysctl(netns: string, path: string): string {
 }
 
 describe('addressing SLAAC', () => {
-  test('router advertisements from the peer: DraNet\'s settings, the autoconfigured address, SLAACReady', async () => {
+  test('router advertisements from the peer: DraNet\'s settings, the autoconfigured address, SLAACReady', { skip: !hasTool('python3') && 'the RA sender needs python3' }, async () => {
     const [dev, peer] = box.veth();
     const rtr = routerOn(peer);
     const sender = spawn('ip', ['netns', 'exec', rtr, 'python3', '-c', RA_SENDER, peer], { stdio: 'ignore' });

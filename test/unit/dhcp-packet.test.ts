@@ -213,4 +213,17 @@ describe('DHCP exchange', () => {
     const srv = fakeServer((req) => [req.options.messageType === MessageType.DISCOVER ? answer(req, MessageType.OFFER) : encodePacket({ ...req, op: 2, yiaddr: '192.0.2.50', options: { messageType: MessageType.ACK, serverId: '192.0.2.1', leaseSeconds: 60, other: new Map() } })]);
     await assert.rejects(obtainLease(srv, { mac: MAC, ifname: 'net1', timing: fast }), /has no subnet mask \(option 1\)/);
   });
+
+  test('the checkpoint runs between receive slices: an interrupt ends the wait at once', async () => {
+    const srv = fakeServer(() => []);
+    let calls = 0;
+    const t0 = Date.now();
+    await assert.rejects(obtainLease(srv, {
+      mac: MAC, ifname: 'net1', timing: { attempts: 3, replyTimeoutMs: 5000 },
+      checkpoint: async () => {
+        if (++calls === 3) throw new Error('interrupted by SIGTERM');
+      },
+    }), /interrupted by SIGTERM/);
+    assert.ok(Date.now() - t0 < 1000, 'not the 15 s of the whole wait');
+  });
 });

@@ -38,6 +38,8 @@ export interface AddressingEnv {
   dhcpTiming?: DhcpTiming;
   /** How long to wait for SLAAC addresses, in ms. */
   slaacTimeoutMs?: number;
+  /** Told of each lease once obtained, before it is applied. */
+  onLease?: (hostName: string, lease: DhcpLease) => void;
 }
 
 export const DEFAULT_SLAAC_TIMEOUT_MS = 3000;
@@ -97,6 +99,7 @@ export async function applyDhcp(env: AddressingEnv, placed: readonly Placed[]): 
     }
     const lease = held.lease;
     p.lease = lease;
+    env.onLease?.(device, lease);
     const a = { family: 4 as const, bytes: ipBytes(lease.address), prefixLength: lease.prefixLength };
     const text = `${lease.address}/${lease.prefixLength}`;
     p.present.add(text);

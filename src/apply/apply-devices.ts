@@ -43,6 +43,8 @@ export interface ApplyEnv {
   ethtool?: (target: Placed, tx: Transaction) => void;
   /** Called with every device's host snapshot and identity before the first move (the crash journal). */
   beforeMove?: (originals: ReadonlyMap<string, HostOriginal>, identities: ReadonlyMap<string, DeviceIdentity>) => void;
+  /** Called with each DHCP lease as soon as it is obtained (the crash journal records it for recovery's DHCPRELEASE). */
+  onLease?: (hostName: string, lease: DhcpLease) => void;
   /** Awaited between phases and move chunks: where signals and the deadline get their turn. */
   checkpoint?: () => Promise<void>;
   /** The container netns' /proc/sys/net (default: opened through ctrNetnsFd by the native shim). */
@@ -111,7 +113,7 @@ export async function applyDevices(env: ApplyEnv, targets: readonly DeviceTarget
     device: p.spec.hostName, request: linkSetUp(p.link.index, true), undo: () => ctr.run(linkSetUp(p.link.index, false)),
   })));
   await checkpoint();
-  const addressing: AddressingEnv = { ctr, ctrNetnsFd: env.ctrNetnsFd, tx, checkpoint, ...env.addressing };
+  const addressing: AddressingEnv = { ctr, ctrNetnsFd: env.ctrNetnsFd, tx, checkpoint, ...env.addressing, ...(env.onLease !== undefined ? { onLease: env.onLease } : {}) };
   await applyDhcp(addressing, placed);
   await checkpoint();
   // A route to a destination the kernel already routes (the prefix route of an address on the same

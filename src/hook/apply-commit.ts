@@ -10,6 +10,7 @@ import { addAttachments } from '../cni/attach.js';
 import { resolveCniPath } from '../cni/cni-path.js';
 import type { CniAttachment } from '../cni/model.js';
 import type { CniResult } from '../cni/result.js';
+import type { DhcpLease } from '../dhcp/lease.js';
 import type { EthtoolPlan } from '../ethtool/plan.js';
 import { InterruptedError, StepError } from '../errors.js';
 import type { Log } from '../log.js';
@@ -64,6 +65,13 @@ export async function applyAndCommit(state: OciState, plan: MovePlan, cni: CniWo
     const env = {
       host: ns.host, ctr: ns.ctr, hostNetnsFd: ns.hostFd.fd, ctrNetnsFd: ns.ctrFd.fd, hostNetnsIno: ns.hostNetnsIno, ctrNetnsIno: ns.ctrNetnsIno,
       tx, beforeMove, checkpoint: ctx.checkpoint,
+      // A hook killed after the lease leaves a journal whose recovery releases it.
+      onLease: (hostName: string, lease: DhcpLease) => {
+        const d = journal?.devices.find((x) => x.hostName === hostName);
+        if (journal === undefined || d === undefined) return;
+        d.dhcpLease = lease;
+        writeJournal(dir, journal);
+      },
       ...(plan.ethtool !== undefined ? { ethtool: plan.ethtool.apply } : {}),
     };
     const records = await applyDevices(env, plan.targets, ns.hostView, ns.ctrView);

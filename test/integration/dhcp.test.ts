@@ -6,11 +6,12 @@
  * bounded failure naming the device, the host unchanged.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { afterEach, describe, test } from 'node:test';
 import { Sandbox, baseConfig, ipJson, linkIn, runcState, uniqueName } from './hook-kit.js';
-import { cli, snapshot, stateLeft, stopContainer } from './lifecycle-kit.js';
+import { cli, snapshot, startHook, stateLeft, stopContainer } from './lifecycle-kit.js';
 import { startUdhcpd } from './dhcp-kit.js';
 
 let box = new Sandbox();
@@ -135,4 +136,43 @@ describe('addressing DHCP (busybox udhcpd)', () => {
     // move, DHCP exchange, address, MTU, default route, up... and the user's route and neighbor
     assert.ok(k > 6, `the DHCP apply has several steps (${k - 1} faults injected before it succeeded)`);
   });
+
+  test('a hook killed after the lease: the journal holds it, recover releases it and brings the devices home', async () => {
+    const [dev, peer] = box.veth();
+    const srv = await startUdhcpd(box, peer);
+    // A second device waits for SLAAC that never comes: the hook is still at work when killed.
+    const [slow, slowPeer] = box.veth();
+    const quiet = box.netns();
+    spawnSyncOk('ip', 'link', 'set', slowPeer, 'netns', quiet);
+    const before = snapshot([dev, slow]);
+    const ctr = box.container();
+    const id = uniqueName('c');
+    const cfg = baseConfig({ netDevices: { [dev]: { name: 'net1', networkConfig: { interface: { addressing: 'DHCP' } } }, [slow]: { name: 'net2', networkConfig: { interface: { addressing: 'SLAAC' } } } } });
+    const hook = startHook(box.stateDir, 'createRuntime', runcState(id, ctr.pid, box.bundle(cfg)));
+    const journal = join(box.stateDir, 'containers', id, 'journal.json');
+    let recorded: { address?: string } | undefined;
+    for (const end = Date.now() + 10_000; recorded === undefined && Date.now() < end;) {
+      await new Promise((r) => setTimeout(r, 20));
+      if (!existsSync(journal)) continue;
+      try {
+        recorded = (JSON.parse(readFileSync(journal, 'utf8')) as { devices: Array<{ hostName: string; dhcpLease?: { address: string } }> }).devices.find((d) => d.hostName === dev)?.dhcpLease;
+      } catch {
+        /* being replaced */
+      }
+    }
+    assert.equal(recorded?.address, '192.0.2.50', 'the journal records the lease');
+    hook.kill('SIGKILL');
+    assert.equal((await hook.done).signal, 'SIGKILL', 'killed while still waiting for SLAAC');
+    assert.ok((await srv.leases()).some((l) => l.secondsLeft > 0), 'the lease is held');
+    const rec = cli(box.stateDir, ['recover']);
+    assert.equal(rec.status, 0, rec.stdout + rec.stderr);
+    assert.deepEqual(snapshot([dev, slow]), before);
+    assert.deepEqual((await srv.leases()).map((l) => [l.address, l.secondsLeft]), [['192.0.2.50', 0]], 'recover released the lease');
+    assert.deepEqual(stateLeft(box.stateDir), []);
+  });
 });
+
+function spawnSyncOk(cmd: string, ...args: string[]): void {
+  const r = spawnSync(cmd, args, { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+}

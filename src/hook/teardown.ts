@@ -137,9 +137,10 @@ function containerNetnsPath(state: ContainerRecord | Journal): string | undefine
 
 export function restoreDevices(state: ContainerRecord | Journal): TeardownResult {
   const result: TeardownResult = { restored: [], missing: [], errors: [], notes: [] };
-  // An ipvlan child dies with the container netns: only moved devices come home.
+  // An ipvlan child dies with the container netns: only moved devices come home (a child's lease is released).
   const devices = state.devices.filter((d) => d.movedByRuntime !== true && d.child === undefined);
-  if (devices.length === 0) return result;
+  const leasedChildren = state.devices.filter((d) => d.child !== undefined && d.dhcpLease !== undefined);
+  if (devices.length === 0 && leasedChildren.length === 0) return result;
   const host = openRoute(null);
   const hostFd = new NetnsFd('/proc/self/ns/net');
   const hostIno = fstatSync(hostFd.fd).ino;
@@ -156,6 +157,10 @@ export function restoreDevices(state: ContainerRecord | Journal): TeardownResult
       }
     }
     const links = ctr?.run(linkList()) ?? [];
+    for (const d of leasedChildren) {
+      const child = links.find((l) => l.index === d.containerIndex && l.name === d.containerName);
+      if (child !== undefined) result.notes.push(releaseLeaseOf(ctrPath!, child, d));
+    }
     let hostLinks = host.run(linkList());
     for (const d of devices) {
       try {

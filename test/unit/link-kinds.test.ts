@@ -147,8 +147,8 @@ class AttrSetOf {
 }
 
 describe('IPVLAN apply (fake kernel)', () => {
-  async function run(failRoute = false): Promise<{ host: FakeRtnlKernel; ctr: FakeRtnlKernel; tx: Transaction; records?: Awaited<ReturnType<typeof applyDevices>>; error?: unknown }> {
-    const host = new FakeRtnlKernel({ links: [{ index: 1, name: 'lo', up: true }, { index: 7, name: 'eth1', mac: '02:00:00:00:00:07', kind: 'veth', up: true }], nsFds: { 9: 'ctr', 10: 'host' }, drivers: ['ipvlan'] });
+  async function run(failRoute = false, extra: { vrf?: boolean; failAtStep?: number } = {}): Promise<{ host: FakeRtnlKernel; ctr: FakeRtnlKernel; tx: Transaction; records?: Awaited<ReturnType<typeof applyDevices>>; error?: unknown }> {
+    const host = new FakeRtnlKernel({ links: [{ index: 1, name: 'lo', up: true }, { index: 7, name: 'eth1', mac: '02:00:00:00:00:07', kind: 'veth', up: true }], nsFds: { 9: 'ctr', 10: 'host' }, drivers: ['ipvlan', 'vrf'] });
     const ctr = host.inNetns('ctr');
     ctr.addLink({ index: 1, name: 'lo', up: true });
     if (failRoute) host.fail(E.ENETUNREACH, undefined, { type: 24 });
@@ -157,14 +157,14 @@ describe('IPVLAN apply (fake kernel)', () => {
     const specs = extractDevices({
       linux: {
         namespaces: [{ type: 'network' }],
-        netDevices: { eth1: { name: 'net1', networkConfig: { interface: { type: 'IPVLAN', addresses: ['10.0.0.2/24'] }, routes: [{ destination: '10.9.0.0/16', gateway: '10.0.0.1' }] } } },
+        netDevices: { eth1: { name: 'net1', networkConfig: { interface: { type: 'IPVLAN', addresses: ['10.0.0.2/24'], ...(extra.vrf === true ? { vrf: { name: 'blue', table: 100 } } : {}) }, routes: [{ destination: '10.9.0.0/16', gateway: '10.0.0.1' }] } } },
       },
     });
     const hostView = viewNamespace(hostSock, { addrs: true, routes: true });
     const ctrView = viewNamespace(ctrSock, { addrs: true });
     const { targets, issues } = locateDevices(specs, hostView, ctrView);
     assert.deepEqual(issues, []);
-    const tx = new Transaction();
+    const tx = new Transaction({}, extra.failAtStep !== undefined ? { failAtStep: extra.failAtStep } : {});
     try {
       const records = await applyDevices({ host: hostSock, ctr: ctrSock, hostNetnsFd: 10, ctrNetnsFd: 9, hostNetnsIno: 1, ctrNetnsIno: 2, tx }, targets, hostView, ctrView);
       return { host, ctr, tx, records };
@@ -195,5 +195,23 @@ describe('IPVLAN apply (fake kernel)', () => {
     assert.deepEqual(tx.rollback(), []);
     assert.equal(ctr.link('net1', 'ctr'), undefined);
     assert.equal(host.link('eth1', 'host')!.up, true);
+  });
+
+  test('ipvlan child in a VRF: a fault at every step, rolled back, leaves both namespaces as before', async () => {
+    const ok = await run(false, { vrf: true });
+    assert.equal(ok.ctr.link('net1', 'ctr')!.master, ok.ctr.link('blue', 'ctr')!.index, 'the child is enslaved to the VRF');
+    assert.equal(ok.ctr.routes('ctr')[0]!.table, 100, 'its route goes to the VRF table');
+    let k = 1;
+    for (; k < 50; k++) {
+      const r = await run(false, { vrf: true, failAtStep: k });
+      if (r.error === undefined) break;
+      assert.match(String(r.error), new RegExp(`injected fault at step ${k}`));
+      assert.deepEqual(r.tx.rollback(), [], `step ${k}: every undo worked`);
+      assert.deepEqual(r.ctr.links().filter((l) => l.netns === 'ctr').map((l) => l.name), ['lo'], `container netns after a fault at step ${k}`);
+      assert.deepEqual(r.host.links().filter((l) => l.netns === 'host').map((l) => [l.name, l.up]), [['lo', true], ['eth1', true]], `host after a fault at step ${k}`);
+      assert.deepEqual(r.ctr.addrs('ctr'), []);
+      assert.deepEqual(r.ctr.routes('ctr'), []);
+    }
+    assert.ok(k > 6, `create child, VRF, up, enslave, address, up, route: ${k - 1} faults injected`);
   });
 });

@@ -67,6 +67,7 @@ export function mergeDranetFields(spec: DeviceSpec, group: Entry[], addressPaths
       if (p !== undefined) report(p, `with ${addressing.path} = "SLAAC" the IPv6 address comes from router advertisements; only IPv4 static addresses may be given`);
       if (spec.sysctls.disableIPv6 === true) report(sysctlPaths.disableIPv6!, `SLAAC (${addressing.path}) needs IPv6 enabled on the interface`);
       if (spec.sysctls.acceptRA === 0) report(sysctlPaths.acceptRA!, `SLAAC (${addressing.path}) needs router advertisements accepted (acceptRA 1 or 2)`);
+      if (spec.mtu !== undefined && spec.mtu < IPV6_MIN_MTU) report(addressing.path, `SLAAC needs IPv6, and IPv6 needs an MTU of at least ${IPV6_MIN_MTU} (the MTU asked for is ${spec.mtu})`);
     }
     if (how === 'Unnumbered' && spec.linkType !== 'ipvlan') report(addressing.path, 'an unnumbered interface is only possible with "type": "ipvlan" (DraNet: subinterface types only)');
   }

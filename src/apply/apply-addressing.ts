@@ -24,7 +24,7 @@ import { linkSetMtu } from '../netlink/link.js';
 import { NetlinkError } from '../netlink/message.js';
 import { routeAdd, routeDel, type RouteInput } from '../netlink/route.js';
 import type { NetlinkSocket } from '../netlink/socket.js';
-import { SlaacTimeoutError, StepError } from '../errors.js';
+import { InterruptedError, SlaacTimeoutError, StepError } from '../errors.js';
 import type { Placed } from './apply-devices.js';
 import type { Transaction } from './transaction.js';
 
@@ -93,7 +93,8 @@ export async function applyDhcp(env: AddressingEnv, placed: readonly Placed[]): 
     try {
       held.lease = await obtainLease(t, { mac, ifname, checkpoint: env.checkpoint, ...(env.dhcpTiming !== undefined ? { timing: env.dhcpTiming } : {}) });
     } catch (e) {
-      throw e instanceof StepError ? e : new StepError(`DHCP on ${ifname}`, device, e);
+      // A signal or the deadline (from the checkpoint) stays what it is: the hook reports it as such.
+      throw e instanceof StepError || e instanceof InterruptedError ? e : new StepError(`DHCP on ${ifname}`, device, e);
     } finally {
       t.close();
     }

@@ -137,6 +137,21 @@ describe('addressing DHCP (busybox udhcpd)', () => {
     assert.ok(k > 6, `the DHCP apply has several steps (${k - 1} faults injected before it succeeded)`);
   });
 
+  test('--timeout while waiting for a silent server: the deadline ends the wait at once, everything rolled back', async () => {
+    const [dev, peer] = box.veth();
+    await startUdhcpd(box, peer, { silent: true });
+    const before = snapshot([dev]);
+    const ctr = box.container();
+    const t0 = Date.now();
+    const r = box.hook('createRuntime', runcState(uniqueName('c'), ctr.pid, box.bundle(dhcpConfig(dev))), { args: ['--timeout', '1'] });
+    const took = Date.now() - t0;
+    assert.notEqual(r.status, 0);
+    assert.match(r.stderr, /createRuntime deadline of 1s passed \(--timeout\): every change was rolled back/);
+    assert.ok(took < 2500, `took ${took} ms, not the 3 s of the DHCP tries`);
+    assert.deepEqual(snapshot([dev]), before);
+    assert.deepEqual(stateLeft(box.stateDir), []);
+  });
+
   test('a hook killed after the lease: the journal holds it, recover releases it and brings the devices home', async () => {
     const [dev, peer] = box.veth();
     const srv = await startUdhcpd(box, peer);

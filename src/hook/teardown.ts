@@ -137,10 +137,11 @@ function containerNetnsPath(state: ContainerRecord | Journal): string | undefine
 
 export function restoreDevices(state: ContainerRecord | Journal): TeardownResult {
   const result: TeardownResult = { restored: [], missing: [], errors: [], notes: [] };
-  // An ipvlan child dies with the container netns: only moved devices come home (a child's lease is released).
+  // An ipvlan child dies with the container netns, a device the runtime moved is the runtime's: only the
+  // devices we moved come home. Those that stay still give their DHCP lease back.
   const devices = state.devices.filter((d) => d.movedByRuntime !== true && d.child === undefined);
-  const leasedChildren = state.devices.filter((d) => d.child !== undefined && d.dhcpLease !== undefined);
-  if (devices.length === 0 && leasedChildren.length === 0) return result;
+  const leasedStaying = state.devices.filter((d) => !devices.includes(d) && d.dhcpLease !== undefined);
+  if (devices.length === 0 && leasedStaying.length === 0) return result;
   const host = openRoute(null);
   const hostFd = new NetnsFd('/proc/self/ns/net');
   const hostIno = fstatSync(hostFd.fd).ino;
@@ -157,9 +158,9 @@ export function restoreDevices(state: ContainerRecord | Journal): TeardownResult
       }
     }
     const links = ctr?.run(linkList()) ?? [];
-    for (const d of leasedChildren) {
-      const child = links.find((l) => l.index === d.containerIndex && l.name === d.containerName);
-      if (child !== undefined) result.notes.push(releaseLeaseOf(ctrPath!, child, d));
+    for (const d of leasedStaying) {
+      const link = links.find((l) => l.index === d.containerIndex && l.name === d.containerName);
+      if (link !== undefined) result.notes.push(releaseLeaseOf(ctrPath!, link, d));
     }
     let hostLinks = host.run(linkList());
     for (const d of devices) {

@@ -152,6 +152,23 @@ describe('addressing DHCP (busybox udhcpd)', () => {
     assert.deepEqual(stateLeft(box.stateDir), []);
   });
 
+  test('a device the runtime already moved: leased in place, and its lease released at poststop though it stays', async () => {
+    const [dev, peer] = box.veth();
+    const srv = await startUdhcpd(box, peer);
+    const ctr = box.container();
+    spawnSyncOk('ip', 'link', 'set', dev, 'netns', ctr.netns, 'name', 'native0');
+    const id = uniqueName('c');
+    const bundle = box.bundle(baseConfig({ netDevices: { [dev]: { name: 'native0', networkConfig: { interface: { addressing: 'DHCP' } } } } }));
+    const r = box.hook('createRuntime', runcState(id, ctr.pid, bundle));
+    assert.equal(r.status, 0, r.stderr);
+    assert.ok(linkIn(ctr.netns, 'native0')!.addr_info!.some((a) => a.local === '192.0.2.50'));
+    assert.ok((await srv.leases()).some((l) => l.secondsLeft > 0));
+    const p = box.hook('poststop', stopped(id, bundle));
+    assert.equal(p.status, 0, p.stderr);
+    assert.deepEqual((await srv.leases()).map((l) => [l.address, l.secondsLeft]), [['192.0.2.50', 0]], 'released');
+    assert.ok(linkIn(ctr.netns, 'native0') !== undefined, 'the runtime\'s device stays where the runtime put it');
+  });
+
   test('a hook killed after the lease: the journal holds it, recover releases it and brings the devices home', async () => {
     const [dev, peer] = box.veth();
     const srv = await startUdhcpd(box, peer);

@@ -27,6 +27,8 @@ export interface NativeBinding {
   udpSendTo(fd: number, data: Uint8Array, address: string, port: number): number;
   /** Waits up to `timeoutMs` for one datagram; null when none came. */
   udpRecvFrom(fd: number, timeoutMs: number): { data: Buffer; address: string; port: number } | null;
+  /** Marks every open descriptor >= `first` close-on-exec (inherited ones too): children get only what spawn passes. */
+  closeOnExecFrom(first: number): void;
   constants: KernelConstants;
 }
 

@@ -27,7 +27,7 @@ import { type ProcSys, procSysIn } from './proc-sys.js';
 import { snapshotHost } from './host-original.js';
 import type { DhcpLease } from '../dhcp/lease.js';
 import type { DeviceRecord, HostOriginal } from '../state/device-record.js';
-import { moveHome } from './restore.js';
+import { moveHome, resetAttributes } from './restore.js';
 import type { Transaction } from './transaction.js';
 
 export interface ApplyEnv {
@@ -166,7 +166,10 @@ async function moveAll(env: ApplyEnv, targets: readonly DeviceTarget[], hostView
       if (stillOnHost(host, t.hostLink!.index, id)) return; // never moved: nothing to undo
       throw new Error(`cannot identify ${t.spec.hostName} in the container netns (ifindex ${id.hostIndex}${id.mac !== undefined ? `, MAC ${id.mac}` : ''}) to move it back`);
     }
-    const errors = moveHome(ctr, host, env.hostNetnsFd, link.index, originals.get(t.spec.hostName)!);
+    const original = originals.get(t.spec.hostName)!;
+    // MTU, MAC, offload sizes and up state as on the host, whatever the undos before this one did:
+    // a change the kernel made without acknowledging it has no undo of its own. Only what differs is set.
+    const errors = [...resetAttributes(ctr, link, original), ...moveHome(ctr, host, env.hostNetnsFd, link.index, original)];
     if (errors.length > 0) throw new Error(errors.map((e) => e.message).join('; '));
   };
   const moveChunk = (chunk: DeviceTarget[]): void => {

@@ -21,11 +21,6 @@ export interface HookFlags extends GlobalOptions {
   given?: Readonly<Record<string, string>>;
 }
 
-function faultsFromEnv(): { failAtStep?: number } {
-  const v = process.env.OCI_NETDEVICES_TEST_FAIL_STEP;
-  return v !== undefined && /^[0-9]+$/.test(v) ? { failAtStep: Number(v) } : {};
-}
-
 export function teardownMode(flag: string | undefined, fromPolicy: TeardownMode | undefined): TeardownMode {
   const v = flag ?? fromPolicy ?? 'restore';
   if (v !== 'restore' && v !== 'kernel') throw new UsageError(`--teardown must be "restore" or "kernel", not ${JSON.stringify(v)}`);
@@ -101,7 +96,6 @@ async function runCreateRuntime(state: OciState, flags: HookFlags, openStageLog:
       teardown: teardownMode(flags.teardown, policy.teardown),
       policy,
       log,
-      faults: faultsFromEnv(),
       cniPath,
       ...(cdi.devices.length > 0 ? { cdiDevices: cdi.devices } : {}),
       ...(deadlineSeconds !== undefined ? { deadlineSeconds } : {}),

@@ -5,7 +5,7 @@
  */
 import { applyDevices } from '../apply/apply-devices.js';
 import type { DeviceTarget } from '../apply/inspect.js';
-import { type FaultInjection, Transaction } from '../apply/transaction.js';
+import { Transaction } from '../apply/transaction.js';
 import { addAttachments } from '../cni/attach.js';
 import { resolveCniPath } from '../cni/cni-path.js';
 import type { CniAttachment } from '../cni/model.js';
@@ -37,7 +37,6 @@ export interface ApplyContext {
   dir: StateDir;
   teardown: TeardownMode;
   log: Log;
-  faults?: FaultInjection;
   cniPath?: string[];
   checkpoint: () => Promise<void>;
   /** The hook's deadline (epoch ms, --timeout): no CNI ADD may run past it. */
@@ -47,13 +46,10 @@ export interface ApplyContext {
 /** Applies the plan; returns the committed records, or throws after rolling everything back. */
 export async function applyAndCommit(state: OciState, plan: MovePlan, cni: CniWork, ns: HookNamespaces, ctx: ApplyContext): Promise<DeviceRecord[]> {
   const { dir, log } = ctx;
-  const tx = new Transaction(
-    {
-      beforeStep: (device, step) => log.debug({ device, step }, 'step'),
-      afterStep: (device, step) => log.info({ device, step }, 'done'),
-    },
-    ctx.faults,
-  );
+  const tx = new Transaction({
+    beforeStep: (device, step) => log.debug({ device, step }, 'step'),
+    afterStep: (device, step) => log.info({ device, step }, 'done'),
+  });
   let journal: Journal | undefined;
   // The crash journal goes to disk before the first kernel change (the pin, then the moves).
   const beforeMove = (originals: ReadonlyMap<string, HostOriginal>, identities: ReadonlyMap<string, DeviceIdentity>): Journal => {

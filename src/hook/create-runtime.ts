@@ -9,7 +9,6 @@
 import { isAutoconfigured } from '../apply/apply-addressing.js';
 import type { NamespaceView } from '../apply/inspect.js';
 import type { DhcpLease } from '../dhcp/lease.js';
-import type { FaultInjection } from '../apply/transaction.js';
 import { attachmentNameClashes, extractAttachments } from '../cni/extract.js';
 import type { CniResult } from '../cni/result.js';
 import { attachmentStatus } from '../cni/status.js';
@@ -34,7 +33,7 @@ import { type CniWork, applyAndCommit } from './apply-commit.js';
 import { bundleAnnotations, readBundleConfig } from './bundle-config.js';
 import { HookNamespaces } from './hook-namespaces.js';
 import { Interrupts } from './interrupts.js';
-import { planMoves } from './move-plan.js';
+import { SANDBOX_ID_ANNOTATION, planMoves } from './move-plan.js';
 import { assertOwnNetns, netnsPathOf } from './netns.js';
 import { type OciState, requirePid } from './oci-state.js';
 import { recoverAbandoned } from './recover.js';
@@ -44,7 +43,6 @@ export interface CreateRuntimeOptions {
   teardown: TeardownMode;
   policy: Policy;
   deadlineSeconds?: number;
-  faults?: FaultInjection;
   log: Log;
   /** Directories holding CNI plugins (default: resolveCniPath()). */
   cniPath?: string[];
@@ -68,7 +66,8 @@ export async function createRuntime(state: OciState, opts: CreateRuntimeOptions,
   const { log, stateDir } = opts;
   const cni = { attachments, results: new Map<string, CniResult>(), args: podArgs(annotations) };
   try {
-    const result = await moveAndConfigure(state, specs, opts, cni);
+    // The pod's sandbox id, from the state or config.json (containerd writes it into config.json).
+    const result = await moveAndConfigure(state, specs, opts, cni, annotations[SANDBOX_ID_ANNOTATION]);
     reportStatus(stateDir, state.id, specs, result.observed, cni);
     return { records: result.records, specs };
   } catch (e) {
@@ -86,7 +85,7 @@ function reportStatus(dir: StateDir, id: string, specs: readonly DeviceSpec[], o
   }
 }
 
-async function moveAndConfigure(state: OciState, allSpecs: DeviceSpec[], opts: CreateRuntimeOptions, cni: CniWork): Promise<{ records: DeviceRecord[]; observed: Map<string, Observed> }> {
+async function moveAndConfigure(state: OciState, allSpecs: DeviceSpec[], opts: CreateRuntimeOptions, cni: CniWork, sandbox: string | undefined): Promise<{ records: DeviceRecord[]; observed: Map<string, Observed> }> {
   const { log, stateDir } = opts;
   const ctrPath = opts.netnsPath ?? netnsPathOf(requirePid(state, 'createRuntime'));
   assertOwnNetns(ctrPath);
@@ -97,7 +96,7 @@ async function moveAndConfigure(state: OciState, allSpecs: DeviceSpec[], opts: C
   let ns: HookNamespaces | undefined;
   try {
     ns = new HookNamespaces(ctrPath);
-    const plan = planMoves(state, allSpecs, locks.claimedByOthers, ns, { dir: stateDir, policy: opts.policy, log });
+    const plan = planMoves(allSpecs, locks.claimedByOthers, ns, { dir: stateDir, policy: opts.policy, log, sandbox });
     const observed = observeLinks(ns.ctrView, [...plan.shared].map(([hostName, link]) => ({ hostName, index: link.index })));
     if (plan.targets.length === 0 && cni.attachments.length === 0) return { records: [], observed };
     const clashes = attachmentNameClashes(cni.attachments, ns.ctrView.links.map((l) => l.name), plan.targets.map((t) => ({ hostName: t.spec.hostName, containerName: t.containerName })));
@@ -108,7 +107,6 @@ async function moveAndConfigure(state: OciState, allSpecs: DeviceSpec[], opts: C
     const records = await applyAndCommit(state, plan, cni, ns, {
       dir: stateDir, teardown: opts.teardown, log, checkpoint: interrupts.checkpoint,
       ...(interrupts.deadlineAt !== undefined ? { deadlineAt: interrupts.deadlineAt } : {}),
-      ...(opts.faults !== undefined ? { faults: opts.faults } : {}),
       ...(opts.cniPath !== undefined ? { cniPath: opts.cniPath } : {}),
     });
     // The read-back for the status report runs after commit and outside the rollback's reach:

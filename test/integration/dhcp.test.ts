@@ -6,7 +6,7 @@
  * bounded failure naming the device, the host unchanged.
  */
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { afterEach, describe, test } from 'node:test';
@@ -115,7 +115,7 @@ describe('addressing DHCP (busybox udhcpd)', () => {
     assert.match(conds[0]!.message, /no DHCP OFFER on net1/);
   });
 
-  test('a fault at every step leaves the host as before and the server with no lease held', async () => {
+  for (const mode of ['refuse', 'applied'] as const) test(`${mode === 'refuse' ? 'a refusal at' : 'a failure reported after the kernel applied'} every kernel-changing message leaves the host as before and the server with no lease held`, async () => {
     const [dev, peer] = box.veth();
     const srv = await startUdhcpd(box, peer, { mtu: 1400 });
     const before = snapshot([dev]);
@@ -123,18 +123,23 @@ describe('addressing DHCP (busybox udhcpd)', () => {
     let k = 1;
     for (; k < 40; k++) {
       const ctr = box.container();
-      const r = box.hook('createRuntime', runcState(uniqueName('c'), ctr.pid, bundle), { env: { OCI_NETDEVICES_TEST_FAIL_STEP: String(k) } });
-      if (r.status === 0) break;
+      const faultLog = join(box.stateDir, 'faults');
+      rmSync(faultLog, { force: true });
+      const r = box.hook('createRuntime', runcState(uniqueName('c'), ctr.pid, bundle), { faults: [{ type: 'change', nth: k, mode }], faultLog });
+      if (!existsSync(faultLog)) {
+        assert.equal(r.status, 0, `no fault left to inject at message ${k}, so the apply succeeds: ${r.stderr}`);
+        break;
+      }
       assert.equal(r.status, 4, `step ${k}: ${r.stderr}`);
-      assert.match(r.stderr, new RegExp(`injected fault at step ${k}`));
+      assert.match(r.stderr, new RegExp(`injected fault \\(${mode}\\)`));
       assert.doesNotMatch(r.stderr, /undo also failed/, `step ${k}: every undo worked`);
       assert.deepEqual(snapshot([dev]), before, `host differs after a fault at step ${k}`);
       assert.deepEqual(stateLeft(box.stateDir), [], `state left after a fault at step ${k}`);
       const held = (await srv.leases()).filter((l) => l.secondsLeft > 0);
       assert.deepEqual(held, [], `a lease is still held after a fault at step ${k}`);
     }
-    // move, DHCP exchange, address, MTU, default route, up... and the user's route and neighbor
-    assert.ok(k > 6, `the DHCP apply has several steps (${k - 1} faults injected before it succeeded)`);
+    // move, settings in link messages, DHCP address, MTU, up, default route, the user's route and neighbor
+    assert.ok(k > 6, `the DHCP apply sends several changes (${k - 1} faults injected before it succeeded)`);
   });
 
   test('--timeout while waiting for a silent server: the deadline ends the wait at once, everything rolled back', async () => {

@@ -126,3 +126,8 @@ export class TeardownError extends NetDevError {
   readonly exitCode = ExitCode.kernel;
   override name = 'TeardownError';
 }
+
+/** SLAAC gave the interface no usable address in time (the cause of a StepError); DraNet's `SLAACReady` False, `AutoconfigurationTimedOut`. */
+export class SlaacTimeoutError extends Error {
+  override name = 'SlaacTimeoutError';
+}

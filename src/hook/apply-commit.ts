@@ -10,6 +10,7 @@ import { addAttachments } from '../cni/attach.js';
 import { resolveCniPath } from '../cni/cni-path.js';
 import type { CniAttachment } from '../cni/model.js';
 import type { CniResult } from '../cni/result.js';
+import type { DhcpLease } from '../dhcp/lease.js';
 import type { EthtoolPlan } from '../ethtool/plan.js';
 import { InterruptedError, NetDevError, StepError } from '../errors.js';
 import type { Log } from '../log.js';
@@ -70,6 +71,13 @@ export async function applyAndCommit(state: OciState, plan: MovePlan, cni: CniWo
       hostExtras: (link: Link) => readHostExtras(link.name, link.index, () => ns.ethtool(false)),
       home: { ethtool: () => ns.ethtool(false) },
       losses,
+      // A hook killed after the lease leaves a journal whose recovery releases it.
+      onLease: (hostName: string, lease: DhcpLease) => {
+        const d = journal?.devices.find((x) => x.hostName === hostName);
+        if (journal === undefined || d === undefined) return;
+        d.dhcpLease = lease;
+        writeJournal(dir, journal);
+      },
       ...(plan.ethtool !== undefined ? { ethtool: plan.ethtool.apply } : {}),
     };
     const records = await applyDevices(env, plan.targets, ns.hostView, ns.ctrView);
@@ -120,7 +128,8 @@ function commit(id: string, dir: StateDir, teardown: TeardownMode, records: read
   if (journal !== undefined || records.length > 0) writeDevices(dir, done);
   // A claim keeps the name for the device's way home. With teardown=kernel there is no way home:
   // a later device of the same name on the host is a different device, free to give out.
-  if (teardown === 'restore') for (const r of records) if (!r.movedByRuntime) writeClaim(dir, r.hostName, id);
+  // An ipvlan child leaves its parent on the host, free for other containers' children.
+  if (teardown === 'restore') for (const r of records) if (!r.movedByRuntime && r.child === undefined) writeClaim(dir, r.hostName, id);
   if (journal !== undefined) removeJournal(dir, id);
 }
 

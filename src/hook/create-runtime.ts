@@ -6,7 +6,9 @@
  * move-plan.ts (claims, policy, devices, ethtool: before any change), apply-commit.ts
  * (journal, transaction, commit or rollback), then the read-back for the status.
  */
+import { isAutoconfigured } from '../apply/apply-addressing.js';
 import type { NamespaceView } from '../apply/inspect.js';
+import type { DhcpLease } from '../dhcp/lease.js';
 import { attachmentNameClashes, extractAttachments } from '../cni/extract.js';
 import type { CniResult } from '../cni/result.js';
 import { attachmentStatus } from '../cni/status.js';
@@ -135,16 +137,20 @@ function recoverAbandonedLogged(dir: StateDir, log: Log): void {
 
 /** What the kernel says each device now is: name, MAC, global addresses. */
 function observe(ctr: NetlinkSocket, records: readonly DeviceRecord[]): Map<string, Observed> {
-  return observeLinks({ links: ctr.run(linkList()), addrs: ctr.run(addrList()) }, records.map((r) => ({ hostName: r.hostName, index: r.containerIndex })));
+  return observeLinks({ links: ctr.run(linkList()), addrs: ctr.run(addrList()) }, records.map((r) => ({ hostName: r.hostName, index: r.containerIndex, ...(r.dhcpLease !== undefined ? { dhcpLease: r.dhcpLease } : {}) })));
 }
 
-function observeLinks({ links, addrs }: Pick<NamespaceView, 'links' | 'addrs'>, devices: ReadonlyArray<{ hostName: string; index: number }>): Map<string, Observed> {
+function observeLinks({ links, addrs }: Pick<NamespaceView, 'links' | 'addrs'>, devices: ReadonlyArray<{ hostName: string; index: number; dhcpLease?: DhcpLease }>): Map<string, Observed> {
   const out = new Map<string, Observed>();
   for (const r of devices) {
     const link = links.find((l) => l.index === r.index);
     if (link === undefined) continue;
     const ips = addrs.filter((a) => a.index === link.index && a.scope === RTNL.RT_SCOPE_UNIVERSE).map((a) => `${formatIp(a.bytes)}/${a.prefixLength}`);
-    out.set(r.hostName, { interfaceName: link.name, ips, ...(link.mac !== undefined ? { hardwareAddress: link.mac } : {}) });
+    const autoconfigured = addrs.filter((a) => a.index === link.index && isAutoconfigured(a)).map((a) => `${formatIp(a.bytes)}/${a.prefixLength}`);
+    out.set(r.hostName, {
+      interfaceName: link.name, ips, autoconfigured,
+      ...(link.mac !== undefined ? { hardwareAddress: link.mac } : {}), ...(r.dhcpLease !== undefined ? { dhcpLease: r.dhcpLease } : {}),
+    });
   }
   return out;
 }

@@ -3,6 +3,7 @@
  * the devices located in both namespaces, and the ethtool plan checked on the devices.
  */
 import { type DeviceTarget, locateDevices } from '../apply/inspect.js';
+import { probeLinkDrivers } from '../apply/apply-vrf.js';
 import type { DeviceSpec } from '../config/model.js';
 import { ethtoolApplier, planAll } from '../ethtool/apply.js';
 import { type EthtoolPlan, wantsEthtool } from '../ethtool/plan.js';
@@ -33,6 +34,8 @@ export function planMoves(allSpecs: readonly DeviceSpec[], claimedByOthers: Read
   if (refused.length > 0) throw new PolicyError(refused.map(formatIssue).join('; '));
   const { targets, issues } = locateDevices(specs, ns.hostView, ns.ctrView);
   if (issues.length > 0) throw new ValidationError(issues);
+  const driverIssues = probeLinkDrivers(ns.host, specs);
+  if (driverIssues.length > 0) throw new ValidationError(driverIssues);
   // ethtool names and fixed features are checked on the device before anything moves.
   if (!targets.some((t) => wantsEthtool(t.spec))) return { shared, targets };
   const { plans, issues: ethtoolIssues } = planAll(targets, (t) => ns.ethtool(t.hostLink === undefined));

@@ -22,6 +22,11 @@ export interface NativeBinding {
   execve(path: string, argv: readonly string[], env: readonly string[]): never;
   /** open(2) of `path` (O_CLOEXEC added) from inside the netns `netnsFd` refers to; the fd stays bound to that netns. */
   openInNetns(netnsFd: number, path: string, flags: number): number;
+  /** An IPv4 UDP socket created inside the netns `netnsFd` refers to: SO_BROADCAST, SO_REUSEADDR, SO_BINDTODEVICE `ifname`, bound to 0.0.0.0:`port`. */
+  udpOpenInNetns(netnsFd: number, ifname: string, port: number): number;
+  udpSendTo(fd: number, data: Uint8Array, address: string, port: number): number;
+  /** Waits up to `timeoutMs` for one datagram; null when none came. */
+  udpRecvFrom(fd: number, timeoutMs: number): { data: Buffer; address: string; port: number } | null;
   /** Marks every open descriptor >= `first` close-on-exec (inherited ones too): children get only what spawn passes. */
   closeOnExecFrom(first: number): void;
   constants: KernelConstants;

@@ -45,5 +45,5 @@ export function listContainerIds(dir: StateDir): string[] {
 }
 
 export function fromRecords(records: readonly DeviceRecord[]): ContainerDevice[] {
-  return records.map((r) => ({ hostName: r.hostName, containerName: r.containerName, containerIndex: r.containerIndex, movedByRuntime: r.movedByRuntime, original: r.original, identity: r.identity }));
+  return records.map((r) => ({ hostName: r.hostName, containerName: r.containerName, containerIndex: r.containerIndex, movedByRuntime: r.movedByRuntime, original: r.original, identity: r.identity, ...(r.dhcpLease !== undefined ? { dhcpLease: r.dhcpLease } : {}), ...(r.child !== undefined ? { child: r.child } : {}) }));
 }

@@ -8,7 +8,7 @@
  * - anything else: become the real runtime at once.
  *
  * "Become" is execve: same pid, fds, signals and exit code, argv[0] the real
- * runtime's path, environment untouched. This module loads only what the
+ * runtime's path, the caller's environment untouched (caller-env.ts). This module loads only what the
  * fast path needs; the rest is imported when used.
  */
 import { resolve } from 'node:path';
@@ -18,10 +18,7 @@ import { parseRuntimeArgs, takeRuntimeFlag } from './argv.js';
 import { chooseRuntime, resolveExecutable } from './real-runtime.js';
 import { hasStateFor, hookArgsFromEnv, wrapperStateDir } from './state-probe.js';
 import { type WrapperConfig, readWrapperConfig } from './wrapper-config.js';
-
-function envList(): string[] {
-  return Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined).map(([k, v]) => `${k}=${v}`);
-}
+import { envList, restoreCallerEnv } from './caller-env.js';
 
 function fail(msg: string): never {
   process.stderr.write(`oci-netdevices-runtime: ${msg}\n`);
@@ -34,6 +31,7 @@ function runtimeWillReport(e: unknown): boolean {
 }
 
 export async function runWrapper(argv: readonly string[]): Promise<void> {
+  restoreCallerEnv(process.env);
   const { args, runtime: fromFlag } = takeRuntimeFlag(argv.slice(2));
   let real: string;
   let config: WrapperConfig;
@@ -61,5 +59,5 @@ export async function runWrapper(argv: readonly string[]): Promise<void> {
     const { deleteThenRestore } = await import('./delete.js');
     process.exit(await deleteThenRestore(real, args, call.id, stateDir, call.subcommandAt));
   }
-  native().execve(real, [real, ...args], envList());
+  native().execve(real, [real, ...args], envList(process.env));
 }

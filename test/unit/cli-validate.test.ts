@@ -16,9 +16,9 @@ const bad = {
 };
 const good = { linux: { namespaces: [{ type: 'network' }], netDevices: { veth1: { name: 'eth1' } } } };
 
-const validate = (path: string) => spawnSync(process.execPath, [BIN, 'validate', path], { encoding: 'utf8' });
+const validate = (path: string) => spawnSync(BIN, ['validate', path], { encoding: 'utf8' });
 /** Through a real pipe, as a shell makes one (Node's own stdio would be a socket pair). */
-const validatePiped = (file: string) => spawnSync('sh', ['-c', 'cat "$1" | "$2" "$3" validate /dev/stdin', 'sh', file, process.execPath, BIN], { encoding: 'utf8' });
+const validatePiped = (file: string) => spawnSync('sh', ['-c', 'cat "$1" | "$2" validate /dev/stdin', 'sh', file, BIN], { encoding: 'utf8' });
 
 test('a bad config: exit 3, one line per problem with its path and device, nothing else', (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'ond-validate-'));

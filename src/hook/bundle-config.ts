@@ -1,29 +1,21 @@
 /** Reads the bundle's config.json, bounded in size. */
-import { closeSync, fstatSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { UsageError } from '../errors.js';
 import { MAX_CONFIG_BYTES } from '../config/limits.js';
-import { readUpTo } from '../state/read-up-to.js';
+import { readBounded } from '../state/bounded-file.js';
 
-export function readJsonFile(path: string, what: string, maxBytes = MAX_CONFIG_BYTES): unknown {
-  let fd: number;
+/**
+ * A JSON file, bounded (bounded-file.ts: a FIFO, directory or device is refused at once;
+ * `streams`: a pipe is read, within a time bound). Duplicate keys are refused.
+ */
+export function readJsonFile(path: string, what: string, maxBytes = MAX_CONFIG_BYTES, opts: { streams?: boolean } = {}): unknown {
+  const data = readBounded(path, { what, maxBytes, ...(opts.streams === true ? { streams: true } : {}) });
+  if (data === undefined) throw new UsageError(`cannot read ${what} ${path}: it does not exist`);
+  if (data.length === 0) throw new UsageError(`${what} ${path} is empty`);
   try {
-    fd = openSync(path, 'r');
+    return JSON.parse(data.toString('utf8'));
   } catch (e) {
-    throw new UsageError(`cannot read ${what} ${path}: ${(e as Error).message}`);
-  }
-  try {
-    const size = fstatSync(fd).size;
-    if (size > maxBytes) throw new UsageError(`${what} ${path} is ${size} bytes, over the limit of ${maxBytes}`);
-    const data = readUpTo(fd, maxBytes + 1, size);
-    if (data.length > maxBytes) throw new UsageError(`${what} ${path} is over the limit of ${maxBytes} bytes`);
-    try {
-      return JSON.parse(data.toString('utf8'));
-    } catch (e) {
-      throw new UsageError(`${what} ${path} is not valid JSON: ${(e as Error).message}`);
-    }
-  } finally {
-    closeSync(fd);
+    throw new UsageError(`${what} ${path} is not valid JSON: ${(e as Error).message}`);
   }
 }
 

@@ -3,9 +3,13 @@
  * same directory (same mode), fsync, rename, fsync of the directory. A crash
  * leaves either the old or the new file, never a torn one.
  */
-import { closeSync, constants, fstatSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, constants, fstatSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { type LosslessJson, parseLossless } from './lossless-json.js';
+import { MAX_CONFIG_BYTES } from '../config/limits.js';
+import { UsageError } from '../errors.js';
+import { kindOf } from '../state/bounded-file.js';
+import { readUpTo } from '../state/read-up-to.js';
 
 export interface ConfigFile {
   path: string;
@@ -13,12 +17,19 @@ export interface ConfigFile {
   json: LosslessJson;
 }
 
-/** Throws ENOENT or SyntaxError as they come: the real runtime reports those in its own words. */
+/**
+ * Throws ENOENT or SyntaxError as they come: the real runtime reports those in its own words.
+ * Anything but a regular file (a FIFO would block the open forever, a directory or device is no
+ * config) is a UsageError at once, as is a file over the size bound.
+ */
 export function readConfigFile(path: string): ConfigFile {
-  const fd = openSync(path, constants.O_RDONLY);
+  const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
   try {
-    const mode = fstatSync(fd).mode & 0o7777;
-    return { path, mode, json: parseLossless(readFileSync(fd, 'utf8')) };
+    const st = fstatSync(fd);
+    if (!st.isFile()) throw new UsageError(`${path} is ${kindOf(st)}, not a regular file`);
+    const data = readUpTo(fd, MAX_CONFIG_BYTES + 1, st.size);
+    if (data.length > MAX_CONFIG_BYTES) throw new UsageError(`${path} is over the limit of ${MAX_CONFIG_BYTES} bytes`);
+    return { path, mode: st.mode & 0o7777, json: parseLossless(data.toString('utf8')) };
   } finally {
     closeSync(fd);
   }

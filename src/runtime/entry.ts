@@ -12,6 +12,7 @@
  * fast path needs; the rest is imported when used.
  */
 import { resolve } from 'node:path';
+import { ExitCode, NetDevError } from '../errors.js';
 import { native } from '../native/binding.js';
 import { packageRoot } from '../package-root.js';
 import { parseRuntimeArgs, takeRuntimeFlag } from './argv.js';
@@ -20,9 +21,10 @@ import { hasStateFor, hookArgsFromEnv, wrapperStateDir } from './state-probe.js'
 import { type WrapperConfig, readWrapperConfig } from './wrapper-config.js';
 import { envList, restoreCallerEnv } from './caller-env.js';
 
-function fail(msg: string): never {
-  process.stderr.write(`oci-netdevices-runtime: ${msg}\n`);
-  process.exit(1);
+/** One line; exit 2 for what the caller can fix (a bad config.json, settings, runtime name), 1 for the rest. */
+function fail(msg: string, code: number = ExitCode.usage): never {
+  process.stderr.write(`oci-netdevices-runtime: ${msg.replace(/\s*\n\s*/g, '; ')}\n`);
+  process.exit(code);
 }
 
 /** An unreadable or malformed config.json is the real runtime's to report, in its own words. */
@@ -53,7 +55,7 @@ export async function runWrapper(argv: readonly string[]): Promise<void> {
         runtimeMovesDevices: () => runtimeFeatures(real, stateDir).netDevices,
       });
     } catch (e) {
-      if (!runtimeWillReport(e)) fail(`cannot add hooks to ${configPath}: ${(e as Error).message}`);
+      if (!runtimeWillReport(e)) fail(`cannot add hooks to ${configPath}: ${(e as Error).message}`, e instanceof NetDevError ? e.exitCode : ExitCode.failure);
     }
   } else if (call.subcommand === 'delete' && call.id !== undefined && hasStateFor(stateDir, call.id)) {
     const { deleteThenRestore } = await import('./delete.js');

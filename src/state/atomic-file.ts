@@ -8,8 +8,8 @@
  * start time no longer matches). An fsync costs milliseconds on a disk-backed
  * state directory, on the critical path of every container start.
  */
-import { closeSync, constants, fstatSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
-import { readUpTo } from './read-up-to.js';
+import { closeSync, constants, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { readBounded } from './bounded-file.js';
 
 export function writeFileAtomic(path: string, data: string): void {
   const tmp = `${path}.${process.pid}.tmp`;
@@ -22,22 +22,18 @@ export function writeFileAtomic(path: string, data: string): void {
   renameSync(tmp, path);
 }
 
-/** The file's text, or undefined when it does not exist. Refuses symlinks. */
-export function readFileNoFollow(path: string, maxBytes = 16 * 1024 * 1024): string | undefined {
-  let fd: number;
-  try {
-    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw e;
-  }
-  try {
-    const data = readUpTo(fd, maxBytes, fstatSync(fd).size);
-    if (data.length >= maxBytes) throw new Error(`${path} is larger than ${maxBytes} bytes`);
-    return data.toString('utf8');
-  } finally {
-    closeSync(fd);
-  }
+/**
+ * The file's text, or undefined when it does not exist. Refuses symlinks, FIFOs,
+ * directories and devices (bounded-file.ts); `ours`: a state record, which must
+ * be owned by us and not group/other-writable.
+ */
+export function readFileNoFollow(path: string, maxBytes = 16 * 1024 * 1024, opts: { ours?: boolean; what?: string } = {}): string | undefined {
+  return readBounded(path, { what: opts.what ?? 'state file', maxBytes, noFollow: true, ...(opts.ours === true ? { ours: true } : {}) })?.toString('utf8');
+}
+
+/** A state record of ours (journal, devices.json, claim, status...): see readFileNoFollow. */
+export function readRecordFile(path: string, what: string, maxBytes = 16 * 1024 * 1024): string | undefined {
+  return readFileNoFollow(path, maxBytes, { ours: true, what });
 }
 
 export function removeIfPresent(path: string): void {

@@ -4,7 +4,7 @@
  */
 import { readdirSync, rmSync } from 'node:fs';
 import type { DeviceRecord } from '../apply/record.js';
-import { readFileNoFollow, removeIfPresent, writeFileAtomic } from './atomic-file.js';
+import { readRecordFile, removeIfPresent, writeFileAtomic } from './atomic-file.js';
 import { type ContainerDevice, type ContainerRecord, type Journal, parseContainerRecord, parseJournal, serialise } from './records.js';
 import { type StateDir, isContainerId } from './state-dir.js';
 
@@ -13,7 +13,7 @@ export function writeJournal(dir: StateDir, j: Journal): void {
 }
 
 export function readJournal(dir: StateDir, id: string): Journal | undefined {
-  const text = readFileNoFollow(dir.containerFile(id, 'journal.json'));
+  const text = readRecordFile(dir.containerFile(id, 'journal.json'), `journal of container ${id}`);
   return text === undefined ? undefined : parseJournal(text, `journal of container ${id}`);
 }
 
@@ -26,7 +26,7 @@ export function writeDevices(dir: StateDir, r: ContainerRecord): void {
 }
 
 export function readDevices(dir: StateDir, id: string): ContainerRecord | undefined {
-  const text = readFileNoFollow(dir.containerFile(id, 'devices.json'));
+  const text = readRecordFile(dir.containerFile(id, 'devices.json'), `devices.json of container ${id}`);
   return text === undefined ? undefined : parseContainerRecord(text, `devices.json of container ${id}`);
 }
 

@@ -10,7 +10,7 @@
 import { closeSync, constants, ftruncateSync, openSync, readSync, writeSync } from 'node:fs';
 import { DeviceBusyError } from '../errors.js';
 import { native } from '../native/binding.js';
-import { readFileNoFollow, removeIfPresent, writeFileAtomic } from './atomic-file.js';
+import { readRecordFile, removeIfPresent, writeFileAtomic } from './atomic-file.js';
 import type { StateDir } from './state-dir.js';
 
 /** How long a loser waits for the winner to write its id into the lock file. */
@@ -96,7 +96,7 @@ function waitForHolder(fd: number): string | undefined {
 }
 
 export function readClaim(dir: StateDir, ifname: string): string | undefined {
-  return readFileNoFollow(dir.deviceFile('claims', ifname), 4096)?.trim() || undefined;
+  return readRecordFile(dir.deviceFile('claims', ifname), `claim of device ${JSON.stringify(ifname)}`, 4096)?.trim() || undefined;
 }
 
 export function writeClaim(dir: StateDir, ifname: string, containerId: string): void {

@@ -29,7 +29,7 @@ import { processStartTime } from '../state/proc-start.js';
 import type { ContainerDevice, ContainerRecord, Journal, TeardownMode } from '../state/records.js';
 import { DeviceLocks, writeClaim, dropClaim } from '../state/device-lock.js';
 import { pinNetnsPath, unpinNetns } from '../state/netns-pin.js';
-import { StateDir } from '../state/state-dir.js';
+import { StateCollisionError, StateDir } from '../state/state-dir.js';
 import { bundleAnnotations, readBundleConfig } from './bundle-config.js';
 import { Interrupts } from './interrupts.js';
 import { NetnsFd, assertOwnNetns, netnsPathOf } from './netns.js';
@@ -37,7 +37,7 @@ import { type OciState, requirePid } from './oci-state.js';
 import { recoverAbandoned } from './recover.js';
 import { type ClaimContext, judgeClaim } from './claim-check.js';
 import type { DeviceIdentity } from '../state/identity.js';
-import { fstatSync } from 'node:fs';
+import { existsSync, fstatSync } from 'node:fs';
 
 /** containerd's CRI puts the pod sandbox's id on every container of the pod. */
 const SANDBOX_ID_ANNOTATION = 'io.kubernetes.cri.sandbox-id';
@@ -81,7 +81,8 @@ export async function createRuntime(state: OciState, opts: CreateRuntimeOptions,
     reportStatus(stateDir, state.id, specs, result.observed, cni);
     return { records: result.records, specs };
   } catch (e) {
-    reportStatus(stateDir, state.id, specs, new Map(), cni, e);
+    // The status file of an id that has state is that container's report: left as it is.
+    if (!(e instanceof StateCollisionError)) reportStatus(stateDir, state.id, specs, new Map(), cni, e);
     throw e;
   }
 }
@@ -115,6 +116,10 @@ async function moveAndConfigure(state: OciState, allSpecs: DeviceSpec[], opts: C
     if (r.errors.length > 0) log.error({ recovered: r.id, restored: r.restored, missing: r.missing, errors: r.errors, notes: r.notes }, 'could not recover an abandoned container; skipped');
     else log.warn({ recovered: r.id, restored: r.restored, missing: r.missing, notes: r.notes }, 'recovered devices of an abandoned hook');
   }
+
+  // An id with live state belongs to that state: refused before any lock, pin or change (claimContainerDir
+  // below closes the race with a second hook of the same id).
+  if (existsSync(stateDir.containerDir(state.id, false))) throw new StateCollisionError(state.id, stateDir.containerDir(state.id, false));
 
   const locks = DeviceLocks.acquire(stateDir, allSpecs.map((s) => s.hostName), state.id, { others: 'report' });
   const interrupts = new Interrupts(opts.deadlineSeconds);
@@ -173,6 +178,8 @@ async function moveAndConfigure(state: OciState, allSpecs: DeviceSpec[], opts: C
     let journal: Journal | undefined;
     // The crash journal goes to disk before the first kernel change (the pin, then the moves).
     const beforeMove = (originals: ReadonlyMap<string, HostOriginal>, identities: ReadonlyMap<string, DeviceIdentity>): void => {
+      // Exclusive: until it exists, nothing of ours is there for a rollback to remove.
+      stateDir.claimContainerDir(state.id);
       journal = {
         version: 1, id: state.id, teardown: opts.teardown, hookPid: process.pid, hookStart: processStartTime(process.pid) ?? '',
         devices: targets.filter((t) => originals.has(t.spec.hostName)).map((t) => journalDevice(t, originals.get(t.spec.hostName)!, identities.get(t.spec.hostName)!, ethtool?.plans.get(t.spec.hostName))),

@@ -8,16 +8,19 @@ export function runRecover(stateDirFlag: string | undefined, id: string | undefi
   if (id !== undefined) assertContainerId(id);
   const results = recoverAbandoned(dir, { all, ...(id !== undefined ? { only: id } : {}) });
   let failed = false;
+  let refused = false;
   for (const r of results) {
     const parts = [`restored: ${r.restored.join(' ') || '-'}`];
     if (r.missing.length > 0) parts.push(`gone with the container netns: ${r.missing.join(' ')}`);
     if (r.notes.length > 0) parts.push(r.notes.join('; '));
     if (r.errors.length > 0) {
-      failed = true;
+      if (r.refused === true) refused = true;
+      else failed = true;
       parts.push(`errors: ${r.errors.join('; ')}`);
     }
     process.stdout.write(`${r.id}: ${parts.join('; ')}\n`);
   }
   if (results.length === 0) process.stdout.write('nothing to recover\n');
-  return failed ? ExitCode.kernel : ExitCode.ok;
+  // A refused record is a state problem (exit 2): nothing was tried for it.
+  return failed ? ExitCode.kernel : refused ? ExitCode.usage : ExitCode.ok;
 }

@@ -5,7 +5,7 @@
  * Every one goes home with its original name and configuration; then the
  * journal, the pin and the claims go.
  */
-import { DeviceBusyError } from '../errors.js';
+import { DeviceBusyError, UsageError } from '../errors.js';
 import { listContainerIds, readDevices, readJournal, removeJournal } from '../state/container-store.js';
 import { DeviceLocks } from '../state/device-lock.js';
 import { processAlive } from '../state/proc-start.js';
@@ -21,6 +21,8 @@ export interface Recovered {
   missing: string[];
   errors: string[];
   notes: string[];
+  /** The record was refused as untrusted (state directory or record checks): nothing was done. */
+  refused?: boolean;
 }
 
 /** What to do for one container: its record when its devices should come home now. */
@@ -86,7 +88,7 @@ export function recoverAbandoned(dir: StateDir, opts: { all?: boolean; only?: st
     try {
       v = verdict(dir, id, force);
     } catch (e) {
-      out.push({ id, restored: [], missing: [], errors: [(e as Error).message], notes: [] });
+      out.push({ id, restored: [], missing: [], errors: [(e as Error).message], notes: [], ...(e instanceof UsageError ? { refused: true } : {}) });
       continue;
     }
     if (!v.act) continue;
@@ -95,7 +97,7 @@ export function recoverAbandoned(dir: StateDir, opts: { all?: boolean; only?: st
     } catch (e) {
       // A hook still working on these devices holds their locks: never pull devices from under it.
       // Anything else is this record's problem alone: reported, and the next record is handled.
-      if (!(e instanceof DeviceBusyError)) out.push({ id, restored: [], missing: [], errors: [(e as Error).message], notes: [] });
+      if (!(e instanceof DeviceBusyError)) out.push({ id, restored: [], missing: [], errors: [(e as Error).message], notes: [], ...(e instanceof UsageError ? { refused: true } : {}) });
     }
   }
   return out;

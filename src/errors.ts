@@ -81,6 +81,21 @@ export class StepError extends NetDevError {
   }
 }
 
+/**
+ * The kernel failed a call made outside a transaction step (a namespace view, a read-back),
+ * or did not answer at all: what was asked, where, and why. Exit 4 like a failed step.
+ */
+export class KernelError extends NetDevError {
+  readonly exitCode = ExitCode.kernel;
+  override name = 'KernelError';
+  constructor(
+    message: string,
+    override readonly cause?: unknown,
+  ) {
+    super(message);
+  }
+}
+
 /** The device is held by another container (lock) or does not exist. */
 export class DeviceBusyError extends NetDevError {
   readonly exitCode = ExitCode.busy;

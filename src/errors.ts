@@ -27,6 +27,14 @@ export class UsageError extends NetDevError {
   override name = 'UsageError';
 }
 
+/**
+ * The state directory, or a file in it, cannot be trusted (a symlink, not ours, writable by
+ * group or others): whatever it says is not acted on, and nothing is touched.
+ */
+export class UntrustedStateError extends UsageError {
+  override name = 'UntrustedStateError';
+}
+
 /** One problem found while validating input. */
 export interface ValidationIssue {
   /** JSON path of the offending field, e.g. `linux.netDevices[1].properties.mask`. */

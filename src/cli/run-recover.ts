@@ -14,7 +14,7 @@ export function runRecover(stateDirFlag: string | undefined, id: string | undefi
     if (r.missing.length > 0) parts.push(`gone with the container netns: ${r.missing.join(' ')}`);
     if (r.notes.length > 0) parts.push(r.notes.join('; '));
     if (r.errors.length > 0) {
-      if (r.refused === true) refused = true;
+      if (r.refused !== undefined) refused = true;
       else failed = true;
       parts.push(`errors: ${r.errors.join('; ')}`);
     }

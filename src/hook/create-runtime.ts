@@ -13,7 +13,7 @@ import type { DeviceRecord, HostOriginal } from '../apply/record.js';
 import { type FaultInjection, Transaction } from '../apply/transaction.js';
 import { extractDevices } from '../config/extract.js';
 import type { DeviceSpec } from '../config/model.js';
-import { DeviceBusyError, InterruptedError, UsageError, NetDevError, PolicyError, StepError, ValidationError, formatIssue } from '../errors.js';
+import { DeviceBusyError, InterruptedError, UntrustedStateError, NetDevError, PolicyError, StepError, ValidationError, formatIssue } from '../errors.js';
 import { type Observed, buildStatus } from '../status/device-status.js';
 import { writeStatus } from '../status/status-store.js';
 import { type Link, linkList } from '../netlink/link.js';
@@ -113,8 +113,9 @@ async function moveAndConfigure(state: OciState, allSpecs: DeviceSpec[], opts: C
   // A hook that died mid-apply (SIGKILL, power loss) left a journal: bring its devices home first.
   // Each container's record on its own: one that cannot be recovered is logged, never blocks this start.
   for (const r of recoverAbandoned(stateDir)) {
-    // A record we cannot trust (planted, loosened) refuses the start: the state directory needs an admin first.
-    if (r.refused === true) throw new UsageError(`container ${r.id}: ${r.errors.join('; ')}`);
+    // A record we cannot trust (anyone could have planted it) refuses the start: the state directory needs an
+    // admin first. A trusted record that is merely broken is logged and skipped below, never acted on.
+    if (r.refused === 'untrusted') throw new UntrustedStateError(`container ${r.id}: ${r.errors.join('; ')}`);
     if (r.errors.length > 0) log.error({ recovered: r.id, restored: r.restored, missing: r.missing, errors: r.errors, notes: r.notes }, 'could not recover an abandoned container; skipped');
     else log.warn({ recovered: r.id, restored: r.restored, missing: r.missing, notes: r.notes }, 'recovered devices of an abandoned hook');
   }

@@ -5,7 +5,7 @@
  * Every one goes home with its original name and configuration; then the
  * journal, the pin and the claims go.
  */
-import { DeviceBusyError, UsageError } from '../errors.js';
+import { DeviceBusyError, UntrustedStateError, UsageError } from '../errors.js';
 import { listContainerIds, readDevices, readJournal, removeJournal } from '../state/container-store.js';
 import { DeviceLocks } from '../state/device-lock.js';
 import { processAlive } from '../state/proc-start.js';
@@ -21,8 +21,12 @@ export interface Recovered {
   missing: string[];
   errors: string[];
   notes: string[];
-  /** The record was refused as untrusted (state directory or record checks): nothing was done. */
-  refused?: boolean;
+  /**
+   * The record was refused, nothing was done for it: `untrusted` (the state directory or the file
+   * is not ours and tight: anyone may have planted it) or `invalid` (its content does not describe
+   * its own container, e.g. a pin outside its directory).
+   */
+  refused?: 'untrusted' | 'invalid';
 }
 
 /** What to do for one container: its record when its devices should come home now. */
@@ -78,6 +82,11 @@ export function recoverOne(dir: StateDir, record: ContainerRecord, opts: { wait?
   }
 }
 
+function refusal(e: unknown): { refused?: 'untrusted' | 'invalid' } {
+  if (e instanceof UntrustedStateError) return { refused: 'untrusted' };
+  return e instanceof UsageError ? { refused: 'invalid' } : {};
+}
+
 /** Journals left by dead hooks; with `all` also set-up containers; with `only` just that one (forced). */
 export function recoverAbandoned(dir: StateDir, opts: { all?: boolean; only?: string } = {}): Recovered[] {
   const out: Recovered[] = [];
@@ -88,7 +97,7 @@ export function recoverAbandoned(dir: StateDir, opts: { all?: boolean; only?: st
     try {
       v = verdict(dir, id, force);
     } catch (e) {
-      out.push({ id, restored: [], missing: [], errors: [(e as Error).message], notes: [], ...(e instanceof UsageError ? { refused: true } : {}) });
+      out.push({ id, restored: [], missing: [], errors: [(e as Error).message], notes: [], ...refusal(e) });
       continue;
     }
     if (!v.act) continue;
@@ -97,7 +106,7 @@ export function recoverAbandoned(dir: StateDir, opts: { all?: boolean; only?: st
     } catch (e) {
       // A hook still working on these devices holds their locks: never pull devices from under it.
       // Anything else is this record's problem alone: reported, and the next record is handled.
-      if (!(e instanceof DeviceBusyError)) out.push({ id, restored: [], missing: [], errors: [(e as Error).message], notes: [], ...(e instanceof UsageError ? { refused: true } : {}) });
+      if (!(e instanceof DeviceBusyError)) out.push({ id, restored: [], missing: [], errors: [(e as Error).message], notes: [], ...refusal(e) });
     }
   }
   return out;

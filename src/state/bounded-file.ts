@@ -6,7 +6,7 @@
  * be ours: owned by our uid, not writable by group or others.
  */
 import { closeSync, constants, fstatSync, openSync, type Stats } from 'node:fs';
-import { UsageError } from '../errors.js';
+import { UntrustedStateError, UsageError } from '../errors.js';
 import { ReadTimeout, readUpTo } from './read-up-to.js';
 
 export interface BoundedRead {
@@ -47,7 +47,7 @@ export function readBounded(path: string, o: BoundedRead): Buffer | undefined {
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return undefined;
-    if (code === 'ELOOP' && o.noFollow === true) throw new UsageError(`${o.what} ${path} is a symlink: refusing to follow it`);
+    if (code === 'ELOOP' && o.noFollow === true) throw new UntrustedStateError(`${o.what} ${path} is a symlink: refusing to follow it`);
     throw new UsageError(`cannot read ${o.what} ${path}: ${(e as Error).message}`);
   }
   try {
@@ -56,7 +56,7 @@ export function readBounded(path: string, o: BoundedRead): Buffer | undefined {
     if (!st.isFile() && !(stream && o.streams === true)) throw new UsageError(`${o.what} ${path} is ${kindOf(st)}, not a regular file`);
     if (o.ours === true) {
       const why = untrusted(st);
-      if (why !== undefined) throw new UsageError(`${o.what} ${path} ${why}: refusing to trust it`);
+      if (why !== undefined) throw new UntrustedStateError(`${o.what} ${path} ${why}: refusing to trust it`);
     }
     if (st.size > o.maxBytes) throw new UsageError(`${o.what} ${path} is ${st.size} bytes, over the limit of ${o.maxBytes}`);
     let data: Buffer;

@@ -16,7 +16,7 @@
 import { type Stats, existsSync, lstatSync, mkdirSync } from 'node:fs';
 import { untrusted } from './bounded-file.js';
 import { join } from 'node:path';
-import { UsageError } from '../errors.js';
+import { UntrustedStateError, UsageError } from '../errors.js';
 
 export const DEFAULT_STATE_DIR = '/run/oci-netdevices';
 
@@ -57,7 +57,7 @@ function dirProblem(path: string, st: Stats): string | undefined {
 }
 
 function refuse(problem: string): never {
-  throw new UsageError(`state directory: ${problem}: refusing to use it (it must be a directory owned by uid ${process.geteuid?.() ?? 0}, not writable by group or others; see README "State directory")`);
+  throw new UntrustedStateError(`state directory: ${problem}: refusing to use it (it must be a directory owned by uid ${process.geteuid?.() ?? 0}, not writable by group or others; see README "State directory")`);
 }
 
 /** Creates `path` (0700) if missing; refuses a symlink, a non-directory, or one we cannot trust. */

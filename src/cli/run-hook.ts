@@ -1,4 +1,5 @@
 /** Hook stages: stdin state -> work done, or one error line and a non-zero exit. */
+import { existsSync } from 'node:fs';
 import type { TeardownMode } from '../state/records.js';
 import { StateDir, resolveStateDir } from '../state/state-dir.js';
 import { UsageError } from '../errors.js';
@@ -51,6 +52,12 @@ export async function runHookStage(stage: string, flags: HookFlags): Promise<boo
 
 type StageLog = () => Promise<Log>;
 
+/** Moving devices between namespaces, pinning them and keeping root-only state all need root. */
+function requireRoot(stage: string): void {
+  const uid = process.geteuid?.();
+  if (uid !== undefined && uid !== 0) throw new UsageError(`hook ${stage} must run as root (uid 0), not as uid ${uid}`);
+}
+
 /**
  * Reads the state, runs the stage. The log (pino) is opened only when the
  * stage has something to record: a container that asks for nothing costs a
@@ -76,6 +83,7 @@ async function runCreateRuntime(state: OciState, flags: HookFlags, openStageLog:
   const config = readBundleConfig(state.bundle);
   const { requestsDevices } = await import('../config/extract.js');
   if (!requestsDevices(config, { ...state.annotations, ...bundleAnnotations(config) })) return;
+  requireRoot('createRuntime');
   const log = await openStageLog();
   const { createRuntime } = await import('../hook/create-runtime.js');
   const { loadPolicy } = await import('../policy/policy.js');
@@ -101,6 +109,8 @@ async function runCreateRuntime(state: OciState, flags: HookFlags, openStageLog:
 
 async function runPoststop(state: OciState, flags: HookFlags, openStageLog: StageLog): Promise<void> {
   const dir = new StateDir(resolveStateDir(flags.stateDir));
+  // Not root, a state directory we cannot read: the devices would silently never come home.
+  if (existsSync(dir.root)) requireRoot('poststop');
   if (!dir.knows(state.id)) return; // nothing was moved for this container: nothing to load
   const { poststop } = await import('../hook/poststop.js');
   const r = poststop(state.id, dir);

@@ -35,6 +35,7 @@ import { Interrupts } from './interrupts.js';
 import { NetnsFd, assertOwnNetns, netnsPathOf } from './netns.js';
 import { type OciState, requirePid } from './oci-state.js';
 import { recoverAbandoned } from './recover.js';
+import { inKernelContext, kernelStep } from './kernel-context.js';
 import { type ClaimContext, judgeClaim } from './claim-check.js';
 import type { DeviceIdentity } from '../state/identity.js';
 import { existsSync, fstatSync } from 'node:fs';
@@ -141,8 +142,9 @@ async function moveAndConfigure(state: OciState, allSpecs: DeviceSpec[], opts: C
     const hostNetnsIno = fstatSync(hostFd.fd).ino;
     const ctrNetnsIno = fstatSync(ctrFd.fd).ino;
 
-    const hostView = viewNamespace(host, { addrs: true, routes: true });
-    const ctrView = viewNamespace(ctr, { addrs: true });
+    const names = allSpecs.map((s) => s.hostName);
+    const hostView = kernelStep('reading the host network namespace (links, addresses, routes)', names, () => viewNamespace(host, { addrs: true, routes: true }));
+    const ctrView = kernelStep("reading the container's network namespace (links, addresses)", names, () => viewNamespace(ctr, { addrs: true }));
     const shared = judgeClaims(stateDir, state, locks.claimedByOthers, { hostLinks: hostView.links, ctrLinks: ctrView.links, ctrNetnsIno }, log);
     // Devices a live claim already moved into this very netns (a pod's sandbox) are there: nothing to move.
     const observedShared = observeLinks(ctrView, [...shared].map(([hostName, link]) => ({ hostName, index: link.index })));
@@ -165,7 +167,9 @@ async function moveAndConfigure(state: OciState, allSpecs: DeviceSpec[], opts: C
       }
       return s;
     };
-    const ethtool = targets.some((t) => wantsEthtool(t.spec)) ? planAll(targets, (t) => session(t.hostLink !== undefined ? null : ctrPath)) : undefined;
+    const ethtool = targets.some((t) => wantsEthtool(t.spec))
+      ? kernelStep('reading ethtool features and private flags', targets.filter((t) => wantsEthtool(t.spec)).map((t) => t.spec.hostName), () => planAll(targets, (t) => session(t.hostLink !== undefined ? null : ctrPath)))
+      : undefined;
     if (ethtool !== undefined && ethtool.issues.length > 0) throw new ValidationError(ethtool.issues);
     await interrupts.checkpoint().catch((e: unknown) => {
       throw e instanceof InterruptedError ? new InterruptedError(`${e.message}: nothing was changed`) : e;
@@ -224,7 +228,8 @@ async function moveAndConfigure(state: OciState, allSpecs: DeviceSpec[], opts: C
       const undoErrors = tx.rollback();
       for (const u of undoErrors) log.error({ err: u.message }, 'undo failed');
       if (undoErrors.length === 0) forgetFailed(stateDir, state.id, journal);
-      throw withRollbackOutcome(e, undoErrors, state.id);
+      // A kernel call between steps (the link list after the move, a route list, an ethtool read-back).
+      throw withRollbackOutcome(inKernelContext(e, 'moving and configuring', targets.map((t) => t.spec.hostName)), undoErrors, state.id);
     }
     // The read-back for the status report runs after commit and outside the rollback's reach:
     // a failure here costs the report its details, never the committed devices.

@@ -113,7 +113,9 @@ async function runPoststop(state: OciState, flags: HookFlags, openStageLog: Stag
   if (existsSync(dir.root)) requireRoot('poststop');
   if (!dir.knows(state.id)) return; // nothing was moved for this container: nothing to load
   const { poststop } = await import('../hook/poststop.js');
-  const r = poststop(state.id, dir);
+  // --timeout bounds the wait for the devices' locks too (default 10 s), so a stuck holder cannot stall teardown.
+  const seconds = deadline(flags.timeout);
+  const r = poststop(state.id, dir, seconds !== undefined ? seconds * 1000 : undefined);
   if (r === undefined) return;
   const log = await openStageLog();
   log.info({ restored: r.restored, missing: r.missing, notes: r.notes }, 'devices returned to the host');

@@ -61,9 +61,9 @@ export function verdict(dir: StateDir, id: string, force: boolean): Verdict {
  * meanwhile. Other containers' claims on the same names do not stop it: only devices whose
  * identity matches the record are touched.
  */
-export function recoverOne(dir: StateDir, record: ContainerRecord, opts: { wait?: boolean; force: boolean }): Recovered {
+export function recoverOne(dir: StateDir, record: ContainerRecord, opts: { wait?: boolean; waitMs?: number; force: boolean }): Recovered {
   const names = new Set(record.devices.map((d) => d.hostName));
-  const locks = DeviceLocks.acquire(dir, [...names], record.id, { ...(opts.wait !== undefined ? { wait: opts.wait } : {}), others: 'report' });
+  const locks = DeviceLocks.acquire(dir, [...names], record.id, { ...(opts.wait !== undefined ? { wait: opts.wait } : {}), ...(opts.waitMs !== undefined ? { waitMs: opts.waitMs } : {}), others: 'report' });
   try {
     const again = verdict(dir, record.id, opts.force);
     if (!again.act) return { id: record.id, restored: [], missing: [], errors: [], notes: [`nothing left to do: ${again.why}`] };

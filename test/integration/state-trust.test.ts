@@ -9,7 +9,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, st
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, test } from 'node:test';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { HOOK_BIN, Sandbox, baseConfig, ipJson, linkIn, runcState, uniqueName } from './hook-kit.js';
 
 let box: Sandbox;
@@ -124,4 +124,37 @@ test('two createRuntime calls with one id: the second is refused (exit 2), the f
   assert.equal(post.status, 0, post.stderr);
   assert.ok(linkIn(undefined, dev1), "the first container's device came home");
   assert.equal(existsSync(join(box.stateDir, 'containers', id)), false);
+});
+
+test('poststop and a device lock held by a stopped process: bounded wait, then exit 5 naming the holder; devices come home once it is gone', async () => {
+  const [dev] = box.veth();
+  const ctr = box.container();
+  const id = uniqueName('lk');
+  const bundle = box.bundle(baseConfig({ netDevices: { [dev]: { name: 'ctr0' } } }));
+  const created = box.hook('createRuntime', runcState(id, ctr.pid, bundle));
+  assert.equal(created.status, 0, created.stderr);
+  const lockFile = join(box.stateDir, 'locks', `${dev}.lock`);
+  // flock(1) takes the lock and becomes sleep holding it (--no-fork); then it is stopped, as by a debugger or SIGSTOP.
+  const holder = spawn('flock', ['--exclusive', '--no-fork', lockFile, 'sleep', '600'], { stdio: 'ignore' });
+  box.defer(() => {
+    holder.kill('SIGCONT');
+    holder.kill('SIGKILL');
+  });
+  for (let i = 0; i < 200 && !readFileSync('/proc/locks', 'utf8').includes(`:${statSync(lockFile).ino} `); i++) await new Promise((r) => setTimeout(r, 10));
+  holder.kill('SIGSTOP');
+
+  const t0 = Date.now();
+  const post = box.hook('poststop', { ociVersion: '1.0.2', id, status: 'stopped', bundle }, { args: ['--timeout', '1'] });
+  const took = Date.now() - t0;
+  assert.equal(post.status, 5, post.stderr);
+  assert.ok(took < 5000, `bounded: returned after ${took} ms`);
+  assert.match(oneLine(post), new RegExp(`device "${dev}": its lock .* is held by pid ${holder.pid} \\(sleep, stopped\\), which names no container; waited 1 s for its lock`));
+  assert.ok(linkIn(ctr.netns, 'ctr0'), 'nothing was done without the lock');
+
+  holder.kill('SIGCONT');
+  holder.kill('SIGKILL');
+  await new Promise((r) => holder.once('exit', r));
+  const again = box.hook('poststop', { ociVersion: '1.0.2', id, status: 'stopped', bundle });
+  assert.equal(again.status, 0, again.stderr);
+  assert.ok(linkIn(undefined, dev), 'the device came home');
 });

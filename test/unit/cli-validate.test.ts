@@ -43,3 +43,20 @@ test('configs read from a pipe through /dev/stdin', (t) => {
   const b = validatePiped(join(dir, 'bad.json'));
   assert.equal(b.status, 3, `a pipe is read to its end, not as an empty file: ${b.stderr}`);
 });
+
+test('a duplicate key in config.json or in an annotation: exit 3 with its JSON path (JSON.parse would keep the last one silently)', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'ond-validate-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const file = join(dir, 'config.json');
+  writeFileSync(file, '{"linux": {"namespaces": [{"type": "network"}], "netDevices": {"veth1": {"name": "eth1"}, "veth1": {"name": "eth2"}}}}');
+  const r = validate(file);
+  assert.equal(r.status, 3, r.stderr);
+  assert.match(r.stderr.trim(), /^oci-netdevices: invalid netDevices config: linux\.netDevices\["veth1"\]: duplicate key in config .*config\.json/);
+  writeFileSync(file, JSON.stringify({ linux: { namespaces: [{ type: 'network' }] }, annotations: { 'oci-netdevices.io/devices': '{"veth1": {"name": "eth1", "mtu": 1400, "mtu": 9000}}' } }));
+  const a = validate(file);
+  assert.equal(a.status, 3, a.stderr);
+  assert.match(a.stderr.trim(), /^annotations\["oci-netdevices\.io\/devices"\]\["veth1"\]\.mtu: duplicate key/);
+  // The same object keys in different objects are not duplicates.
+  writeFileSync(file, '{"linux": {"namespaces": [{"type": "network"}], "netDevices": {"veth1": {"name": "eth1"}, "veth2": {"name": "eth2"}}}}');
+  assert.equal(validate(file).status, 0);
+});

@@ -26,7 +26,7 @@ export const silentLog: Log = {
 };
 
 export async function openLog(file: string | undefined, base: Record<string, unknown>): Promise<Log> {
-  const path = file ?? process.env.OCI_NETDEVICES_LOG ?? DEFAULT_LOG_FILE;
+  const path = file ?? DEFAULT_LOG_FILE;
   if (path === '' || path === 'off') return silentLog;
   try {
     mkdirSync(dirname(path), { recursive: true });

@@ -22,7 +22,7 @@ import { applySysctls } from './apply-sysctls.js';
 import { type DeviceTarget, type NamespaceView, findMoved } from './inspect.js';
 import { type ProcSys, procSysIn } from './proc-sys.js';
 import { snapshotHost } from './host-original.js';
-import type { DeviceRecord, HostOriginal } from './record.js';
+import type { DeviceRecord, HostOriginal } from '../state/device-record.js';
 import { moveHome } from './restore.js';
 import type { Transaction } from './transaction.js';
 

@@ -1,5 +1,5 @@
 /** Snapshot of a host device's own configuration, taken before it moves. */
-import type { SavedAddress, SavedRoute, HostOriginal } from './record.js';
+import type { SavedAddress, SavedRoute, HostOriginal } from '../state/device-record.js';
 import type { NamespaceView } from './inspect.js';
 import type { Addr } from '../netlink/addr.js';
 import { RTNL } from '../netlink/constants.js';

@@ -2,7 +2,8 @@
  * Putting a device back on the host: used by the undo of a move, by the
  * poststop teardown and by crash recovery.
  */
-import type { HostOriginal } from './record.js';
+import { constants as osConstants } from 'node:os';
+import type { HostOriginal } from '../state/device-record.js';
 import { fromB64 } from './host-original.js';
 import { addrAdd, addrList } from '../netlink/addr.js';
 import { RTNL } from '../netlink/constants.js';
@@ -10,7 +11,7 @@ import { type Link, linkGet, linkSetMac, linkSetMtu, linkSetNs, linkSetOffloadSi
 import { routeAdd } from '../netlink/route.js';
 import type { NetlinkSocket, Request } from '../netlink/socket.js';
 
-const EEXIST = 17;
+const { EEXIST } = osConstants.errno;
 
 function runAll(sock: NetlinkSocket, reqs: Request<void>[], ignoreErrno: number[] = []): Error[] {
   const errors: Error[] = [];

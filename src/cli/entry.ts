@@ -4,9 +4,7 @@
  * small parser does not recognise goes to the full CLI (main.ts).
  */
 import { reportError } from './error-sink.js';
-
-/** Global options a hook invocation may carry, as `--name value` or `--name=value`. */
-const HOOK_OPTIONS = new Set(['--log-file', '--state-dir', '--policy', '--teardown', '--timeout', '--cni-path']);
+import { type GlobalOptions, globalOption, withEnvFallbacks } from './global-options.js';
 
 export interface FastHook {
   stage: string;
@@ -20,7 +18,8 @@ export function parseFastHook(args: readonly string[]): FastHook | undefined {
     const a = args[i]!;
     const eq = a.indexOf('=');
     const name = eq > 0 ? a.slice(0, eq) : a;
-    if (!HOOK_OPTIONS.has(name)) return false;
+    // Global options a hook invocation may carry, as `--name value` or `--name=value`.
+    if (globalOption(name) === undefined) return false;
     if (eq > 0) options[name.slice(2)] = a.slice(eq + 1);
     else {
       const v = args[i + 1];
@@ -39,14 +38,16 @@ export function parseFastHook(args: readonly string[]): FastHook | undefined {
   return { stage, options };
 }
 
-const camel = (s: string): string => s.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase());
-
 export async function run(argv: readonly string[]): Promise<void> {
   const fast = parseFastHook(argv.slice(2));
   if (fast !== undefined) {
     const { runHookStage } = await import('./run-hook.js');
-    const flags: Record<string, string> = {};
-    for (const [k, v] of Object.entries(fast.options)) flags[camel(k)] = v;
+    const given: GlobalOptions = {};
+    for (const [k, v] of Object.entries(fast.options)) {
+      const spec = globalOption(`--${k}`);
+      if (spec !== undefined) given[spec.key] = v;
+    }
+    const flags = withEnvFallbacks(given);
     try {
       if (await runHookStage(fast.stage, flags)) return;
     } catch (e) {

@@ -2,17 +2,9 @@
  * Command line. Every command loads its modules only when it runs: a hook sits
  * on the critical path of each container start.
  */
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { reportError } from './error-sink.js';
-
-interface GlobalOptions {
-  logFile?: string;
-  stateDir?: string;
-  policy?: string;
-  teardown?: string;
-  timeout?: string;
-  cniPath?: string;
-}
+import { GLOBAL_OPTIONS, type GlobalOptions } from './global-options.js';
 
 function globals(cmd: Command): GlobalOptions {
   return cmd.optsWithGlobals<GlobalOptions>();
@@ -21,14 +13,12 @@ function globals(cmd: Command): GlobalOptions {
 export function buildProgram(): Command {
   const program = new Command('oci-netdevices')
     .description('Move host network interfaces into OCI containers (linux.netDevices)')
-    .option('--log-file <path>', 'JSON log file (env OCI_NETDEVICES_LOG; "off" disables)')
-    .option('--state-dir <dir>', 'state directory (env OCI_NETDEVICES_STATE_DIR, default /run/oci-netdevices)')
-    .option('--policy <file>', 'host policy file (env OCI_NETDEVICES_POLICY, default /etc/oci-netdevices/policy.json if present)')
-    .option('--teardown <mode>', 'restore (default): devices come home at poststop; kernel: leave them to the kernel (env OCI_NETDEVICES_TEARDOWN)')
-    .option('--timeout <seconds>', 'roll back and fail when the hook runs longer (env OCI_NETDEVICES_TIMEOUT)')
-    .option('--cni-path <dirs>', 'CNI plugin directories, colon-separated (env OCI_NETDEVICES_CNI_PATH, default /opt/cni/bin:/usr/lib/cni)')
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s), writeOut: (s) => process.stdout.write(s) });
+  for (const o of GLOBAL_OPTIONS) {
+    const option = new Option(`--${o.flag} ${o.arg}`, o.help).env(o.env);
+    program.addOption(o.choices !== undefined ? option.choices(o.choices) : option);
+  }
 
   const hook = program.command('hook').description('run as an OCI runtime hook (state JSON on stdin)');
   for (const [stage, what] of [

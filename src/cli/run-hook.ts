@@ -8,15 +8,10 @@ import { type OciState, parseOciState } from '../hook/oci-state.js';
 import { bundleAnnotations, readBundleConfig } from '../hook/bundle-config.js';
 import { readStdin } from './stdin.js';
 import { reportError } from './error-sink.js';
+import type { GlobalOptions } from './global-options.js';
 
-export interface HookFlags {
-  logFile?: string;
-  stateDir?: string;
-  policy?: string;
-  teardown?: string;
-  timeout?: string;
-  cniPath?: string;
-}
+/** The global options, their environment variables already folded in (cli/global-options.ts). */
+export type HookFlags = GlobalOptions;
 
 function faultsFromEnv(): { failAtStep?: number } {
   const v = process.env.OCI_NETDEVICES_TEST_FAIL_STEP;
@@ -24,13 +19,13 @@ function faultsFromEnv(): { failAtStep?: number } {
 }
 
 export function teardownMode(flag: string | undefined, fromPolicy: TeardownMode | undefined): TeardownMode {
-  const v = flag ?? process.env.OCI_NETDEVICES_TEARDOWN ?? fromPolicy ?? 'restore';
+  const v = flag ?? fromPolicy ?? 'restore';
   if (v !== 'restore' && v !== 'kernel') throw new UsageError(`--teardown must be "restore" or "kernel", not ${JSON.stringify(v)}`);
   return v;
 }
 
 function deadline(flag: string | undefined): number | undefined {
-  const v = flag ?? process.env.OCI_NETDEVICES_TIMEOUT;
+  const v = flag;
   if (v === undefined) return undefined;
   if (!/^[0-9]+(\.[0-9]+)?$/.test(v)) throw new UsageError(`--timeout must be a number of seconds, not ${JSON.stringify(v)}`);
   return Number(v);

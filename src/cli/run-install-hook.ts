@@ -1,7 +1,7 @@
 /** `install-hook [--dir DIR] [--print]`: hooks.d files for podman and CRI-O. */
 import { join } from 'node:path';
 import { packageRoot } from '../package-root.js';
-import { DEFAULT_HOOKS_DIR, hooksDFiles, renderHooksDFile, writeHooksD } from '../runtime/hooks-d.js';
+import { DEFAULT_HOOKS_DIR, hooksDFiles, renderHooksDFile, writeHooksD } from '../install/hooks-d.js';
 
 export function runInstallHook(opts: { dir?: string; print?: boolean; stateDir?: string; logFile?: string }): number {
   const extra: string[] = [];

@@ -1,7 +1,7 @@
 /** `validate <config.json>`: every problem, one per line; exit 0 when clean. */
 import { collectIssues } from '../config/extract.js';
 import { ExitCode, formatIssue } from '../errors.js';
-import { readJsonFile } from '../hook/bundle-config.js';
+import { readJsonFile } from '../config/json-file.js';
 import { reportError } from './error-sink.js';
 
 export function runValidate(path: string): number {

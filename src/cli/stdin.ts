@@ -1,6 +1,6 @@
 import { MAX_CONFIG_BYTES } from '../config/limits.js';
 import { UsageError } from '../errors.js';
-import { readUpTo } from '../state/read-up-to.js';
+import { readUpTo } from '../read-up-to.js';
 
 /** The container state on stdin, within the size bound of a config.json (a runtime writes a small JSON and closes the pipe). */
 export function readStdin(maxBytes = MAX_CONFIG_BYTES): string {

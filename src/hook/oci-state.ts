@@ -6,6 +6,7 @@
 import coerceSemver from 'semver/functions/coerce.js';
 import parseSemver from 'semver/functions/parse.js';
 import { UsageError } from '../errors.js';
+import { isContainerId } from '../state/state-dir.js';
 
 /** The runtime-spec major this hook reads (its state and config shapes). */
 const SPEC_MAJOR = 1;
@@ -18,9 +19,6 @@ export interface OciState {
   bundle: string;
   annotations: Record<string, string>;
 }
-
-/** Container ids become file names in the state directory: keep them boring. */
-const ID = /^[A-Za-z0-9][A-Za-z0-9_.+-]{0,127}$/;
 
 export function parseOciState(text: string): OciState {
   let raw: unknown;
@@ -37,7 +35,7 @@ export function parseOciState(text: string): OciState {
     return v;
   };
   const id = str('id');
-  if (!ID.test(id) || id.includes('..')) throw new UsageError(`container state: id ${JSON.stringify(id)} is not a valid container id`);
+  if (!isContainerId(id)) throw new UsageError(`container state: id ${JSON.stringify(id)} is not a valid container id`);
   const bundle = str('bundle');
   if (!bundle.startsWith('/')) throw new UsageError(`container state: bundle ${JSON.stringify(bundle)} must be an absolute path`);
   const state: OciState = {

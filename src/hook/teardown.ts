@@ -10,7 +10,7 @@
  */
 import { EthtoolSession } from '../ethtool/session.js';
 import { resetAttributes, moveHome, restoreHostConfig } from '../apply/restore.js';
-import type { HostOriginal } from '../apply/record.js';
+import type { HostOriginal } from '../state/device-record.js';
 import { StepError } from '../errors.js';
 import { RTNL } from '../netlink/constants.js';
 import { type Link, linkGet, linkList, linkSetName } from '../netlink/link.js';

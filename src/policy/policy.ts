@@ -11,8 +11,8 @@ import type { NamespaceView } from '../apply/inspect.js';
 import type { DeviceSpec } from '../config/model.js';
 import { checkSchema } from '../config/schema-check.js';
 import { PolicyError, type ValidationIssue } from '../errors.js';
-import { readJsonFile } from '../hook/bundle-config.js';
-import { RTNL } from '../netlink/constants.js';
+import { readJsonFile } from '../config/json-file.js';
+import { RTNL, RTNL2 } from '../netlink/constants.js';
 import { nexthopDevices } from '../netlink/nexthop.js';
 import type { Route } from '../netlink/route.js';
 import { GlobError, globMatch, parseGlob } from './glob.js';
@@ -30,9 +30,9 @@ export interface Policy {
   source: string;
 }
 
-/** The policy named by --policy or OCI_NETDEVICES_POLICY, else the default file if present, else built-in defaults. */
+/** The policy named by --policy (or OCI_NETDEVICES_POLICY), else the default file if present, else built-in defaults. */
 export function loadPolicy(flag: string | undefined): Policy {
-  const explicit = flag ?? process.env.OCI_NETDEVICES_POLICY;
+  const explicit = flag;
   const path = explicit ?? DEFAULT_POLICY_FILE;
   if (explicit === undefined && !existsSync(path)) return { source: 'built-in defaults' };
   let raw: unknown;
@@ -64,14 +64,11 @@ export function parsePolicy(raw: unknown, source: string): Policy {
   return { ...p, source };
 }
 
-/** linux/rtnetlink.h; not exported by the native constants. */
-const RT_TABLE_LOCAL = 255;
-
 const allowed = (globs: readonly string[] | undefined, name: string): boolean => (globs ?? []).some((g) => globMatch(g, name));
 
 /** Interfaces that carry a default route of the host (any family, any table but `local`). */
 export function defaultRouteDevices(host: NamespaceView): Set<number> {
-  const defaults = host.routes.filter((r) => r.dstLength === 0 && r.table !== RT_TABLE_LOCAL && r.type === RTNL.RTN_UNICAST);
+  const defaults = host.routes.filter((r) => r.dstLength === 0 && r.table !== RTNL2.RT_TABLE_LOCAL && r.type === RTNL.RTN_UNICAST);
   const devices = (r: Route): number[] => [r.oif, ...r.nexthopOifs, ...(r.nhId !== undefined ? nexthopDevices(r.nhId, host.nexthops) : [])];
   return new Set(defaults.flatMap(devices).filter((i) => i !== 0));
 }

@@ -1,15 +1,13 @@
 /**
- * The bundle's config.json, read and replaced atomically: a temp file in the
- * same directory (same mode), fsync, rename, fsync of the directory. A crash
- * leaves either the old or the new file, never a torn one.
+ * The bundle's config.json, read and replaced atomically and durably, keeping its mode.
  */
-import { closeSync, constants, fstatSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { closeSync, constants, fstatSync, openSync } from 'node:fs';
+import { writeFileAtomic } from '../state/atomic-file.js';
 import { type LosslessJson, parseLossless } from './lossless-json.js';
 import { MAX_CONFIG_BYTES } from '../config/limits.js';
 import { UsageError } from '../errors.js';
-import { kindOf } from '../state/bounded-file.js';
-import { readUpTo } from '../state/read-up-to.js';
+import { kindOf } from '../bounded-file.js';
+import { readUpTo } from '../read-up-to.js';
 
 export interface ConfigFile {
   path: string;
@@ -36,22 +34,5 @@ export function readConfigFile(path: string): ConfigFile {
 }
 
 export function writeConfigFile(file: ConfigFile, value: unknown): void {
-  const tmp = join(dirname(file.path), `.${basename(file.path)}.oci-netdevices.${process.pid}.tmp`);
-  const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW, file.mode);
-  try {
-    writeSync(fd, `${file.json.stringify(value)}\n`);
-    fsyncSync(fd);
-  } catch (e) {
-    closeSync(fd);
-    unlinkSync(tmp);
-    throw e;
-  }
-  closeSync(fd);
-  renameSync(tmp, file.path);
-  const dfd = openSync(dirname(file.path), constants.O_RDONLY | constants.O_DIRECTORY);
-  try {
-    fsyncSync(dfd);
-  } finally {
-    closeSync(dfd);
-  }
+  writeFileAtomic(file.path, `${file.json.stringify(value)}\n`, { mode: file.mode, durable: true });
 }

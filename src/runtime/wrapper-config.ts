@@ -4,7 +4,7 @@
  * `{"runtime": "crun", "stateDir": "/run/oci-netdevices", "logFile": "/var/log/oci-netdevices.log", "cniPath": "/opt/cni/bin"}`,
  * every key optional. The environment, when set, wins.
  */
-import { readBounded } from '../state/bounded-file.js';
+import { readBounded } from '../bounded-file.js';
 
 export const RUNTIME_CONFIG = '/etc/oci-netdevices/runtime.json';
 

@@ -1,25 +1,51 @@
 /**
- * Files replaced atomically (temp + rename), read without following symlinks.
+ * Files replaced atomically (temp in the same directory + rename), read without following symlinks.
+ * The one atomic write of the project; callers choose durability:
  *
- * Atomic, deliberately not durable (no fsync): the state describes network
- * namespaces of this boot. A killed hook leaves its writes in the page cache,
- * where recovery reads them; a power loss takes the namespaces with it, and a
- * record that survives on disk is recovered as a dead writer's (its process
- * start time no longer matches). An fsync costs milliseconds on a disk-backed
- * state directory, on the critical path of every container start.
+ * - State records: atomic, deliberately not durable (no fsync). The state describes network
+ *   namespaces of this boot. A killed hook leaves its writes in the page cache, where recovery
+ *   reads them; a power loss takes the namespaces with it, and a record that survives on disk is
+ *   recovered as a dead writer's (its process start time no longer matches). An fsync costs
+ *   milliseconds on a disk-backed state directory, on the critical path of every container start.
+ * - The bundle's config.json and installed hooks.d files: durable (fsync of the file, then of the
+ *   directory after the rename): a crash leaves the old or the new file, never a torn or empty one.
  */
-import { closeSync, constants, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
-import { readBounded } from './bounded-file.js';
+import { closeSync, constants, fchmodSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { readBounded } from '../bounded-file.js';
 
-export function writeFileAtomic(path: string, data: string): void {
-  const tmp = `${path}.${process.pid}.tmp`;
-  const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW, 0o600);
+export interface AtomicWriteOptions {
+  /** File mode of the new file (default 0600), set exactly (the umask does not apply). */
+  mode?: number;
+  /** fsync the file before the rename and the directory after it (default false). */
+  durable?: boolean;
+}
+
+export function writeFileAtomic(path: string, data: string, options: AtomicWriteOptions = {}): void {
+  const mode = options.mode ?? 0o600;
+  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
+  const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW, mode);
   try {
+    fchmodSync(fd, mode);
     writeSync(fd, data);
-  } finally {
+    if (options.durable === true) fsyncSync(fd);
+  } catch (e) {
     closeSync(fd);
+    removeIfPresent(tmp);
+    throw e;
   }
+  closeSync(fd);
   renameSync(tmp, path);
+  if (options.durable === true) fsyncDirectory(dirname(path));
+}
+
+function fsyncDirectory(dir: string): void {
+  const dfd = openSync(dir, constants.O_RDONLY | constants.O_DIRECTORY);
+  try {
+    fsyncSync(dfd);
+  } finally {
+    closeSync(dfd);
+  }
 }
 
 /**

@@ -5,7 +5,7 @@
 import { readdirSync, realpathSync, rmSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { UsageError } from '../errors.js';
-import type { DeviceRecord } from '../apply/record.js';
+import type { DeviceRecord } from './device-record.js';
 import { readRecordFile, removeIfPresent, writeFileAtomic } from './atomic-file.js';
 import { type ContainerDevice, type ContainerRecord, type Journal, parseContainerRecord, parseJournal, serialise } from './records.js';
 import { type StateDir, isContainerId } from './state-dir.js';

@@ -9,7 +9,7 @@
  */
 import { closeSync, constants, fstatSync, ftruncateSync, openSync, readSync, writeSync } from 'node:fs';
 import { DeviceBusyError, UntrustedStateError } from '../errors.js';
-import { untrusted } from './bounded-file.js';
+import { untrusted } from '../bounded-file.js';
 import { describeHolders } from './lock-holder.js';
 import { native } from '../native/binding.js';
 import { readRecordFile, removeIfPresent, writeFileAtomic } from './atomic-file.js';

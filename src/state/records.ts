@@ -3,7 +3,7 @@
  * ours, but a crash or a full disk can leave anything behind, and recovery
  * must never act on a half-understood record.
  */
-import type { HostOriginal, SavedAddress, SavedRoute } from '../apply/record.js';
+import type { HostOriginal, SavedAddress, SavedRoute } from './device-record.js';
 import { type DeviceIdentity, parseIdentity } from './identity.js';
 import { isContainerId, isIfname } from './state-dir.js';
 

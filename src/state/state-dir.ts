@@ -14,19 +14,19 @@
  *   <dir>/status/<id>.json              what the container got (status-store.ts)
  */
 import { type Stats, existsSync, lstatSync, mkdirSync } from 'node:fs';
-import { untrusted } from './bounded-file.js';
+import { untrusted } from '../bounded-file.js';
 import { join } from 'node:path';
 import { UntrustedStateError, UsageError } from '../errors.js';
 
 export const DEFAULT_STATE_DIR = '/run/oci-netdevices';
 
-/** Same rule as oci-state.ts: container ids become directory names. */
+/** The one container-id rule (the OCI state's id, the wrapper's, the CLI's): ids become directory names. */
 const CONTAINER_ID = /^[A-Za-z0-9][A-Za-z0-9_.+-]{0,127}$/;
 /** Interface names (IFNAMSIZ-1 bytes, no '/', no whitespace, no ':') become file names. */
 const IFNAME = /^[^/\s:\0]{1,15}$/;
 
 export function resolveStateDir(flag: string | undefined): string {
-  const dir = flag ?? process.env.OCI_NETDEVICES_STATE_DIR ?? DEFAULT_STATE_DIR;
+  const dir = flag ?? DEFAULT_STATE_DIR;
   if (!dir.startsWith('/') || dir.split('/').includes('..')) throw new UsageError(`state directory ${JSON.stringify(dir)} must be an absolute path without ".."`);
   return dir;
 }

@@ -12,7 +12,7 @@ import { parseFastHook } from '../../src/cli/entry.js';
 import { attachmentStatus } from '../../src/cni/status.js';
 import { parseResult } from '../../src/cni/result.js';
 import { StepError } from '../../src/errors.js';
-import { ANNOTATION_KEY_REGEX } from '../../src/runtime/hooks-d.js';
+import { ANNOTATION_KEY_REGEX } from '../../src/install/hooks-d.js';
 import { prepareBundle } from '../../src/runtime/prepare-bundle.js';
 import { hookArgsFromEnv } from '../../src/runtime/state-probe.js';
 import { readWrapperConfig } from '../../src/runtime/wrapper-config.js';

@@ -30,21 +30,12 @@ test('the schema refuses what it does not know, with the path in the message', (
   }
 });
 
-test('loading: explicit path, env, default file only if present; unreadable or non-JSON is a PolicyError', () => {
-  const saved = process.env.OCI_NETDEVICES_POLICY;
-  try {
-    delete process.env.OCI_NETDEVICES_POLICY;
-    const p = join(scratch, 'policy.json');
-    writeFileSync(p, JSON.stringify({ allowDevices: ['x*'] }));
-    assert.deepEqual(loadPolicy(p).allowDevices, ['x*']);
-    process.env.OCI_NETDEVICES_POLICY = p;
-    assert.equal(loadPolicy(undefined).source, p);
-    process.env.OCI_NETDEVICES_POLICY = join(scratch, 'missing.json');
-    assert.throws(() => loadPolicy(undefined), PolicyError, 'an explicitly named policy must exist');
-    writeFileSync(p, '{ not json');
-    assert.throws(() => loadPolicy(p), (e: unknown) => e instanceof PolicyError && e.message.includes(p));
-  } finally {
-    if (saved === undefined) delete process.env.OCI_NETDEVICES_POLICY;
-    else process.env.OCI_NETDEVICES_POLICY = saved;
-  }
+test('loading: explicit path (flag or env, folded in by the CLI), default file only if present; unreadable or non-JSON is a PolicyError', () => {
+  const p = join(scratch, 'policy.json');
+  writeFileSync(p, JSON.stringify({ allowDevices: ['x*'] }));
+  assert.deepEqual(loadPolicy(p).allowDevices, ['x*']);
+  assert.equal(loadPolicy(p).source, p);
+  assert.throws(() => loadPolicy(join(scratch, 'missing.json')), PolicyError, 'an explicitly named policy must exist');
+  writeFileSync(p, '{ not json');
+  assert.throws(() => loadPolicy(p), (e: unknown) => e instanceof PolicyError && e.message.includes(p));
 });

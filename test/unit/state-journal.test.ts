@@ -4,7 +4,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import type { HostOriginal } from '../../src/apply/record.js';
+import type { HostOriginal } from '../../src/state/device-record.js';
 import { verdict } from '../../src/hook/recover.js';
 import { writeFileAtomic } from '../../src/state/atomic-file.js';
 import { listContainerIds, readDevices, readJournal, removeContainerDir, writeDevices, writeJournal } from '../../src/state/container-store.js';

@@ -10,10 +10,11 @@
  *   skips empty values (which ask for nothing anyway).
  * - No `hook.env`: the hook then inherits the engine's environment (PATH).
  */
-import { chmodSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { CNI_ANNOTATION, DEVICES_ANNOTATION, NRI_ANNOTATIONS } from '../config/annotations.js';
-import { type Stage, STAGES, hookEntry } from './inject-hooks.js';
+import { type Stage, STAGES, hookEntry } from '../runtime/inject-hooks.js';
+import { writeFileAtomic } from '../state/atomic-file.js';
 
 export const DEFAULT_HOOKS_DIR = '/etc/containers/oci/hooks.d';
 
@@ -42,15 +43,12 @@ export function renderHooksDFile(f: HooksDFile): string {
   return `${JSON.stringify(f.content, null, 2)}\n`;
 }
 
-/** Writes each file atomically (temp + rename, mode 0644); returns the paths written. */
+/** Writes each file atomically and durably (mode 0644); returns the paths written. */
 export function writeHooksD(dir: string, files: readonly HooksDFile[]): string[] {
   mkdirSync(dir, { recursive: true, mode: 0o755 });
   return files.map((f) => {
     const path = join(dir, f.name);
-    const tmp = join(dir, `.${f.name}.${process.pid}.tmp`);
-    writeFileSync(tmp, renderHooksDFile(f), { mode: 0o644 });
-    chmodSync(tmp, 0o644);
-    renameSync(tmp, path);
+    writeFileAtomic(path, renderHooksDFile(f), { mode: 0o644, durable: true });
     return path;
   });
 }

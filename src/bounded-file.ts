@@ -6,7 +6,7 @@
  * be ours: owned by our uid, not writable by group or others.
  */
 import { closeSync, constants, fstatSync, openSync, type Stats } from 'node:fs';
-import { UntrustedStateError, UsageError } from '../errors.js';
+import { UntrustedStateError, UsageError } from './errors.js';
 import { ReadTimeout, readUpTo } from './read-up-to.js';
 
 export interface BoundedRead {

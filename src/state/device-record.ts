@@ -2,7 +2,7 @@
  * What the hook remembers about each device it moved: enough to put the
  * device back on the host exactly as it was (teardown, crash recovery).
  */
-import type { DeviceIdentity } from '../state/identity.js';
+import type { DeviceIdentity } from './identity.js';
 
 export interface SavedAddress {
   family: 4 | 6;

@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { ANNOTATION_KEY_REGEX, hooksDFiles, writeHooksD } from '../../src/runtime/hooks-d.js';
+import { ANNOTATION_KEY_REGEX, hooksDFiles, writeHooksD } from '../../src/install/hooks-d.js';
 
 test('one file per stage, each with its own args; version, absolute path, when.annotations with one anchored key regex', () => {
   const files = hooksDFiles('/opt/ond/bin/oci-netdevices', ['--state-dir', '/s']);

@@ -59,8 +59,9 @@ async function benchHook(n: number): Promise<void> {
   for (let r = 0; r < reps(n); r++) {
     samples.push(await timeOne(n, 'ba', (f) => {
       writeFileSync(join(f.dir, 'config.json'), hookConfig(f));
-      // The state directory lives on tmpfs, as the default /run/oci-netdevices does.
-      check(HOOK, ['--log-file', join(f.dir, 'log'), '--state-dir', `/run/ond-bench-${process.pid}`, '--teardown', 'kernel', 'hook', 'createRuntime'], JSON.stringify({ ociVersion: '1.0.2', id: `b${r}`, status: 'creating', pid: f.pid, bundle: f.dir }));
+      // The state directory lives on tmpfs, as the default /run/oci-netdevices does. An id per run:
+      // teardown=kernel keeps each container's state until its poststop, and an id with state is refused.
+      check(HOOK, ['--log-file', join(f.dir, 'log'), '--state-dir', `/run/ond-bench-${process.pid}`, '--teardown', 'kernel', 'hook', 'createRuntime'], JSON.stringify({ ociVersion: '1.0.2', id: `b${n}x${r}`, status: 'creating', pid: f.pid, bundle: f.dir }));
     }));
   }
   record('a) oci-netdevices hook', n, samples);

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -32,6 +32,32 @@ function listening(p: number): Promise<boolean> {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/** read(2)'s syscall number, where /proc/<pid>/syscall can tell a process blocked reading fd 0. */
+const READ_NR: Partial<Record<string, number>> = { x64: 0, arm64: 63 };
+
+/** Polls /proc/<pid>/syscall until the process sits in read(0, ...) (up to 10 s; a fixed pause where the number is unknown). */
+async function waitUntilReadingStdin(pid: number): Promise<void> {
+  const nr = READ_NR[process.arch];
+  if (nr === undefined) return sleep(2000);
+  for (let i = 0; i < 200; i++) {
+    let line = '';
+    try {
+      line = readFileSync(`/proc/${pid}/syscall`, 'utf8');
+    } catch {
+      /* not yet, or not readable */
+    }
+    const exe = (() => {
+      try {
+        return readlinkSync(`/proc/${pid}/exe`);
+      } catch {
+        return '';
+      }
+    })();
+    if (exe.endsWith('/node') && line.startsWith(`${nr} 0x0 `)) return;
+    await sleep(50);
+  }
+}
+
 /** Starts `argv` with its stdin left open (a hook waits there for the state), returns it and its stderr. */
 function startWaiting(argv: string[], env: NodeJS.ProcessEnv): { child: ChildProcess; stderr: () => string; exit: Promise<number | null> } {
   const child = spawn(argv[0]!, argv.slice(1), { env, stdio: ['pipe', 'pipe', 'pipe'] });
@@ -46,13 +72,19 @@ test('NODE_OPTIONS=--inspect: the hook opens no debugger port and prints nothing
   const env = { ...process.env, NODE_OPTIONS: `--inspect=127.0.0.1:${p}` };
   // Control: the same environment given to node directly does open the port, so the check below can fail.
   const control = startWaiting([process.execPath, '-e', 'process.stdin.resume()'], env);
-  await sleep(400);
-  assert.equal(await listening(p), true, 'control: node itself listens with this NODE_OPTIONS');
+  let controlOpen = false;
+  for (let i = 0; i < 100 && !controlOpen; i++) {
+    await sleep(50);
+    controlOpen = await listening(p);
+  }
+  assert.equal(controlOpen, true, 'control: node itself listens with this NODE_OPTIONS');
   control.child.kill('SIGKILL');
   await control.exit;
 
   const hook = startWaiting([HOOK, '--log-file', 'off', 'hook', 'createRuntime'], env);
-  await sleep(400);
+  // Until the hook's JavaScript waits on stdin (Node opens the inspector before that), then a little more.
+  await waitUntilReadingStdin(hook.child.pid!);
+  await sleep(200);
   const open = await listening(p);
   hook.child.stdin!.end('not json');
   const code = await hook.exit;

@@ -6,6 +6,9 @@
 import { reportError } from './error-sink.js';
 import { type GlobalOptions, globalOption, withEnvFallbacks } from './global-options.js';
 
+/** The hook stage's own option (no environment variable): one CDI device per hook entry. */
+export const CDI_DEVICE_OPTION = 'cdi-device';
+
 export interface FastHook {
   stage: string;
   options: Record<string, string>;
@@ -18,8 +21,10 @@ export function parseFastHook(args: readonly string[]): FastHook | undefined {
     const a = args[i]!;
     const eq = a.indexOf('=');
     const name = eq > 0 ? a.slice(0, eq) : a;
-    // Global options a hook invocation may carry, as `--name value` or `--name=value`.
-    if (globalOption(name) === undefined) return false;
+    // Global options a hook invocation may carry, as `--name value` or `--name=value`, and --cdi-device.
+    if (globalOption(name) === undefined && name !== `--${CDI_DEVICE_OPTION}`) return false;
+    // A repeated option goes to the full CLI, which explains.
+    if (Object.hasOwn(options, name.slice(2))) return false;
     if (eq > 0) options[name.slice(2)] = a.slice(eq + 1);
     else {
       const v = args[i + 1];
@@ -38,16 +43,23 @@ export function parseFastHook(args: readonly string[]): FastHook | undefined {
   return { stage, options };
 }
 
+/** A fast hook's options by their keys in the parsed options (`stateDir`, `cdiDevice`...), as given. */
+export function givenOptions(options: Readonly<Record<string, string>>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(options)) {
+    const key = k === CDI_DEVICE_OPTION ? 'cdiDevice' : globalOption(`--${k}`)?.key;
+    if (key !== undefined) out[key] = v;
+  }
+  return out;
+}
+
 export async function run(argv: readonly string[]): Promise<void> {
   const fast = parseFastHook(argv.slice(2));
   if (fast !== undefined) {
     const { runHookStage } = await import('./run-hook.js');
-    const given: GlobalOptions = {};
-    for (const [k, v] of Object.entries(fast.options)) {
-      const spec = globalOption(`--${k}`);
-      if (spec !== undefined) given[spec.key] = v;
-    }
-    const flags = withEnvFallbacks(given);
+    const given = givenOptions(fast.options);
+    const { cdiDevice, ...globals } = given;
+    const flags = { ...withEnvFallbacks(globals as GlobalOptions), ...(cdiDevice !== undefined ? { cdiDevice } : {}), given };
     try {
       if (await runHookStage(fast.stage, flags)) return;
     } catch (e) {

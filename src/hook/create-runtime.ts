@@ -49,6 +49,8 @@ export interface CreateRuntimeOptions {
   cniPath?: string[];
   /** The container's network namespace as a path (the NRI plugin: the pod's); default: /proc/<pid>/ns/net of the state's pid. */
   netnsPath?: string;
+  /** Host interfaces asked for as CDI devices (src/cdi/hook-entries.ts), merged with the config's and the annotations' devices. */
+  cdiDevices?: readonly string[];
 }
 
 export interface CreateRuntimeResult {
@@ -59,7 +61,7 @@ export interface CreateRuntimeResult {
 /** `config` is the bundle's config.json when the caller has read it already. */
 export async function createRuntime(state: OciState, opts: CreateRuntimeOptions, config: unknown = readBundleConfig(state.bundle)): Promise<CreateRuntimeResult> {
   const annotations = { ...state.annotations, ...bundleAnnotations(config) };
-  const specs = extractDevices(config, { annotations });
+  const specs = extractDevices(config, { annotations, ...(opts.cdiDevices !== undefined ? { cdiDevices: opts.cdiDevices } : {}) });
   const attachments = extractAttachments(annotations, specs.map((s) => s.containerName));
   if (specs.length === 0 && attachments.length === 0) return { records: [], specs };
   const { log, stateDir } = opts;

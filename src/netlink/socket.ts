@@ -8,8 +8,14 @@ import { align4 } from './attr.js';
 import { NL } from './constants.js';
 import { type IncomingMessage, type OutgoingMessage, NetlinkError, decodeAck, decodeDone, decodeMessages, encodeBatch, messageLength } from './message.js';
 
-/** How many times a dump the kernel marked interrupted (NLM_F_DUMP_INTR) is read again before it is reported. */
-export const DUMP_RETRIES = 3;
+/**
+ * How many times a dump the kernel marked interrupted (NLM_F_DUMP_INTR) is read again before it
+ * is reported, with a pause growing from 2 to 100 ms between readings (about half a second in
+ * all). A host creating and deleting links all the time (a busy node, parallel tests) interrupts
+ * several readings in a row: measured here, 4 immediate readings were not always enough.
+ */
+export const DUMP_RETRIES = 10;
+const sleeper = new Int32Array(new SharedArrayBuffer(4));
 
 /**
  * A dump the kernel marked NLM_F_DUMP_INTR: the table changed while it was read, so the
@@ -76,6 +82,7 @@ export class NetlinkSocket {
     for (let attempt = 2; attempt <= DUMP_RETRIES + 1; attempt++) {
       const again = outcomes.flatMap((o, i) => (!o.ok && o.error instanceof DumpInterruptedError ? [i] : []));
       if (again.length === 0) break;
+      Atomics.wait(sleeper, 0, 0, Math.min(2 ** (attempt - 1), 100));
       const redone = this.runOnce(again.map((i) => reqs[i]!), attempt);
       again.forEach((i, k) => {
         outcomes[i] = redone[k]!;

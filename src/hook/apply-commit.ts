@@ -40,6 +40,8 @@ export interface ApplyContext {
   faults?: FaultInjection;
   cniPath?: string[];
   checkpoint: () => Promise<void>;
+  /** The hook's deadline (epoch ms, --timeout): no CNI ADD may run past it. */
+  deadlineAt?: number;
 }
 
 /** Applies the plan; returns the committed records, or throws after rolling everything back. */
@@ -74,7 +76,11 @@ export async function applyAndCommit(state: OciState, plan: MovePlan, cni: CniWo
     await ctx.checkpoint();
     if (cni.attachments.length > 0) {
       const netns = (journal ?? beforeMove(new Map(), new Map())).netnsPin ?? ns.ctrPath;
-      const found = await addAttachments(cni.attachments, { dir, id: state.id, netns, args: cni.args, cniPath: ctx.cniPath ?? resolveCniPath(undefined), tx, checkpoint: ctx.checkpoint });
+      const found = await addAttachments(cni.attachments, {
+        dir, id: state.id, netns, args: cni.args, cniPath: ctx.cniPath ?? resolveCniPath(undefined), tx, checkpoint: ctx.checkpoint,
+        warn: (message) => log.warn({}, message),
+        ...(ctx.deadlineAt !== undefined ? { deadlineAt: ctx.deadlineAt } : {}),
+      });
       for (const [k, v] of found) cni.results.set(k, v);
       await ctx.checkpoint();
     }

@@ -8,14 +8,14 @@
  */
 import type { NamespaceView } from '../apply/inspect.js';
 import type { FaultInjection } from '../apply/transaction.js';
-import { extractAttachments } from '../cni/extract.js';
+import { attachmentNameClashes, extractAttachments } from '../cni/extract.js';
 import type { CniResult } from '../cni/result.js';
 import { attachmentStatus } from '../cni/status.js';
 import { podArgs } from '../cni/pod-args.js';
 import { extractDevices } from '../config/extract.js';
 import type { DeviceSpec } from '../config/model.js';
 import { formatIp } from '../config/ip.js';
-import { InterruptedError, UntrustedStateError } from '../errors.js';
+import { InterruptedError, UntrustedStateError, ValidationError } from '../errors.js';
 import type { Log } from '../log.js';
 import { addrList } from '../netlink/addr.js';
 import { RTNL } from '../netlink/constants.js';
@@ -104,11 +104,14 @@ async function moveAndConfigure(state: OciState, allSpecs: DeviceSpec[], opts: C
     const plan = planMoves(state, allSpecs, locks.claimedByOthers, ns, { dir: stateDir, policy: opts.policy, log });
     const observed = observeLinks(ns.ctrView, [...plan.shared].map(([hostName, link]) => ({ hostName, index: link.index })));
     if (plan.targets.length === 0 && cni.attachments.length === 0) return { records: [], observed };
+    const clashes = attachmentNameClashes(cni.attachments, ns.ctrView.links.map((l) => l.name), plan.targets.map((t) => ({ hostName: t.spec.hostName, containerName: t.containerName })));
+    if (clashes.length > 0) throw new ValidationError(clashes);
     await interrupts.checkpoint().catch((e: unknown) => {
       throw e instanceof InterruptedError ? new InterruptedError(`${e.message}: nothing was changed`) : e;
     });
     const records = await applyAndCommit(state, plan, cni, ns, {
       dir: stateDir, teardown: opts.teardown, log, checkpoint: interrupts.checkpoint,
+      ...(interrupts.deadlineAt !== undefined ? { deadlineAt: interrupts.deadlineAt } : {}),
       ...(opts.faults !== undefined ? { faults: opts.faults } : {}),
       ...(opts.cniPath !== undefined ? { cniPath: opts.cniPath } : {}),
     });

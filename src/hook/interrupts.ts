@@ -8,7 +8,7 @@ import { InterruptedError } from '../errors.js';
 export class Interrupts {
   private reason: string | undefined;
   /** Counted from the process start: the runtime's timeout covers the whole hook. */
-  private readonly deadlineAt: number | undefined;
+  readonly deadlineAt: number | undefined;
   private readonly deadlineSeconds: number | undefined;
   private readonly onSignal = (sig: NodeJS.Signals): void => {
     this.reason ??= `interrupted by ${sig}`;

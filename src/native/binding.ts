@@ -25,6 +25,8 @@ export interface NativeBinding {
   execve(path: string, argv: readonly string[], env: readonly string[]): never;
   /** open(2) of `path` (O_CLOEXEC added) from inside the netns `netnsFd` refers to; the fd stays bound to that netns. */
   openInNetns(netnsFd: number, path: string, flags: number): number;
+  /** Marks every open descriptor >= `first` close-on-exec (inherited ones too): children get only what spawn passes. */
+  closeOnExecFrom(first: number): void;
   constants: KernelConstants;
 }
 

@@ -26,6 +26,7 @@ import { processStartTime } from '../state/proc-start.js';
 import type { ContainerDevice, ContainerRecord, Journal, TeardownMode } from '../state/records.js';
 import type { StateDir } from '../state/state-dir.js';
 import type { HookNamespaces } from './hook-namespaces.js';
+import { inKernelContext } from './kernel-context.js';
 import type { MovePlan } from './move-plan.js';
 import type { OciState } from './oci-state.js';
 
@@ -56,6 +57,9 @@ export async function applyAndCommit(state: OciState, plan: MovePlan, cni: CniWo
   let journal: Journal | undefined;
   // The crash journal goes to disk before the first kernel change (the pin, then the moves).
   const beforeMove = (originals: ReadonlyMap<string, HostOriginal>, identities: ReadonlyMap<string, DeviceIdentity>): Journal => {
+    // Exclusive: another hook of the same id may have started meanwhile (StateCollisionError);
+    // until the directory is ours, nothing is there for a rollback to remove.
+    dir.claimContainerDir(state.id);
     journal = newJournal(state, ctx.teardown, plan, originals, identities);
     if (ctx.teardown === 'restore') journal.netnsPin = dir.containerFile(state.id, 'netns', true);
     writeJournal(dir, journal);
@@ -100,7 +104,8 @@ export async function applyAndCommit(state: OciState, plan: MovePlan, cni: CniWo
     for (const u of undoErrors) log.error({ err: u.message }, 'undo failed');
     for (const l of losses) log.error({ device: l.device, lost: l.what, why: l.why }, 'rolled back with a loss: not restored');
     if (undoErrors.length === 0) forgetFailed(dir, state.id, journal);
-    throw withRollbackOutcome(e, undoErrors, state.id, losses);
+    // A kernel call between steps (the link list after the move, a route list, an ethtool read-back).
+    throw withRollbackOutcome(inKernelContext(e, 'moving and configuring', plan.targets.map((t) => t.spec.hostName)), undoErrors, state.id, losses);
   }
 }
 

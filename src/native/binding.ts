@@ -9,8 +9,11 @@ import { packageRoot } from '../package-root.js';
 export type KernelConstants = Readonly<Record<string, number>>;
 
 export interface NativeBinding {
-  /** Netlink socket of `protocol`, created inside the netns at `netnsPath` (current netns when null). */
-  netlinkOpen(protocol: number, netnsPath: string | null, bufBytes: number): number;
+  /**
+   * Netlink socket of `protocol`, created inside the netns at `netnsPath` (current netns when null);
+   * `recvTimeoutMs` > 0 sets SO_RCVTIMEO: a receive the kernel never answers fails EAGAIN.
+   */
+  netlinkOpen(protocol: number, netnsPath: string | null, bufBytes: number, recvTimeoutMs?: number): number;
   netlinkSend(fd: number, data: Uint8Array): number;
   netlinkRecv(fd: number): Buffer;
   close(fd: number): void;

@@ -59,8 +59,9 @@ async function benchHook(n: number): Promise<void> {
   for (let r = 0; r < reps(n); r++) {
     samples.push(await timeOne(n, 'ba', (f) => {
       writeFileSync(join(f.dir, 'config.json'), hookConfig(f));
-      // The state directory lives on tmpfs, as the default /run/oci-netdevices does.
-      check(HOOK, ['--log-file', join(f.dir, 'log'), '--state-dir', `/run/ond-bench-${process.pid}`, '--teardown', 'kernel', 'hook', 'createRuntime'], JSON.stringify({ ociVersion: '1.0.2', id: `b${r}`, status: 'creating', pid: f.pid, bundle: f.dir }));
+      // The state directory lives on tmpfs, as the default /run/oci-netdevices does. An id per run:
+      // teardown=kernel keeps each container's state until its poststop, and an id with state is refused.
+      check(HOOK, ['--log-file', join(f.dir, 'log'), '--state-dir', `/run/ond-bench-${process.pid}`, '--teardown', 'kernel', 'hook', 'createRuntime'], JSON.stringify({ ociVersion: '1.0.2', id: `b${n}x${r}`, status: 'creating', pid: f.pid, bundle: f.dir }));
     }));
   }
   record('a) oci-netdevices hook', n, samples);
@@ -112,14 +113,56 @@ async function benchCni(n: number): Promise<void> {
   record('d) CNI host-device', n, samples, `${ipam ? 'static IPAM addresses' : 'no IPAM'}; host-device cannot set MTU`);
 }
 
+/** A CA bundle as many hosts set in NODE_EXTRA_CA_CERTS (Node parses it at every start). */
+const CA_BUNDLE = process.env.NODE_EXTRA_CA_CERTS ?? '/etc/ssl/certs/ca-certificates.crt';
+const withoutCa = (): NodeJS.ProcessEnv => {
+  const env = { ...process.env };
+  delete env.NODE_EXTRA_CA_CERTS;
+  return env;
+};
+const withCa = (): NodeJS.ProcessEnv => ({ ...process.env, NODE_EXTRA_CA_CERTS: CA_BUNDLE });
+
 function benchNode(): void {
-  const samples: number[] = [];
-  for (let r = 0; r < (REPS ?? 10); r++) {
-    const t0 = process.hrtime.bigint();
-    check(process.execPath, ['-e', '0']);
-    samples.push(ms(t0));
+  for (const [name, env] of [['e) node -e 0', withoutCa()], ['e) node -e 0, NODE_EXTRA_CA_CERTS', withCa()]] as const) {
+    if (env.NODE_EXTRA_CA_CERTS !== undefined && !existsSync(CA_BUNDLE)) continue;
+    const samples: number[] = [];
+    for (let r = 0; r < (REPS ?? 10); r++) {
+      const t0 = process.hrtime.bigint();
+      check(process.execPath, ['-e', '0'], undefined, env);
+      samples.push(ms(t0));
+    }
+    record(name, 0, samples);
   }
-  record('e) node -e 0', 0, samples);
+}
+
+/**
+ * The hook's start for a container asking for nothing, with and without NODE_EXTRA_CA_CERTS in the
+ * caller's environment; "as before" starts the entry with node directly, as bin/oci-netdevices did
+ * before it chose Node's environment (bin/node-env.sh).
+ */
+function benchHookStart(): void {
+  const dir = tempDir('ond-bench-start-');
+  try {
+    writeFileSync(join(dir.path, 'config.json'), '{}');
+    const state = JSON.stringify({ ociVersion: '1.0.2', id: 'start', status: 'creating', pid: process.pid, bundle: dir.path });
+    const runs: Array<[string, string, string[], NodeJS.ProcessEnv]> = [
+      ['f) hook start', HOOK, [], withoutCa()],
+      ['f) hook start, NODE_EXTRA_CA_CERTS', HOOK, [], withCa()],
+      ['f) hook start as before, NODE_EXTRA_CA_CERTS', process.execPath, [`${HOOK}.cjs`, HOOK], withCa()],
+    ];
+    for (const [name, cmd, pre, env] of runs) {
+      if (env.NODE_EXTRA_CA_CERTS !== undefined && !existsSync(CA_BUNDLE)) continue;
+      const samples: number[] = [];
+      for (let r = 0; r < (REPS ?? 10); r++) {
+        const t0 = process.hrtime.bigint();
+        check(cmd, [...pre, '--log-file', 'off', 'hook', 'createRuntime'], state, env);
+        samples.push(ms(t0));
+      }
+      record(name, 0, samples);
+    }
+  } finally {
+    dir.remove();
+  }
 }
 
 /** Peak RSS of one hook run moving one device (GNU time's maximum resident set size). */
@@ -210,6 +253,7 @@ async function main(): Promise<void> {
   const before = (() => { try { return leftovers(); } catch { return ''; } })();
   process.on('exit', () => rmSync(`/run/ond-bench-${process.pid}`, { recursive: true, force: true }));
   benchNode();
+  benchHookStart();
   for (const n of SIZES) {
     await benchHook(n);
     await benchIpBatch(n);

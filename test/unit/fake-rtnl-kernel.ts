@@ -48,6 +48,12 @@
  * (raw sends of this socket), `queued` (messages not yet received).
  * `maxDatagramBytes` splits replies over several recv() calls.
  * recv() with nothing queued throws instead of blocking.
+ *
+ * Kernel behaviours: `interruptDumps(times)` answers the next `times` dumps with
+ * NLM_F_DUMP_INTR on every part and on DONE (the table changed while it was
+ * read); `silence(match)` leaves matching requests unanswered, and a recv() with
+ * nothing queued then fails EAGAIN as the native socket does when its receive
+ * timeout (SO_RCVTIMEO) expires.
  */
 import { constants as os } from 'node:os';
 import { type Addr, decodeAddr, encodeCacheInfo } from '../../src/netlink/addr.js';
@@ -130,6 +136,8 @@ interface World {
   requests: FakeRequest[];
   nextIndex: number;
   drivers: Set<string>;
+  dumpInterrupts: number;
+  silenced: FailureMatch[];
 }
 
 export interface FakeKernelOptions {
@@ -166,7 +174,7 @@ export class FakeRtnlKernel implements Transport {
   constructor(opts: FakeKernelOptions = {}, world?: World) {
     this.netns = opts.netns ?? 'host';
     this.maxDatagramBytes = opts.maxDatagramBytes ?? 32 * 1024;
-    this.world = world ?? { links: [], addrs: [], routes: [], nsFds: new Map(), failures: [], requests: [], nextIndex: 1, drivers: new Set() };
+    this.world = world ?? { links: [], addrs: [], routes: [], nsFds: new Map(), failures: [], requests: [], nextIndex: 1, drivers: new Set(), dumpInterrupts: 0, silenced: [] };
     for (const d of opts.drivers ?? []) this.world.drivers.add(d);
     for (const [fd, ns] of Object.entries(opts.nsFds ?? {})) this.world.nsFds.set(Number(fd), ns);
     for (const l of opts.links ?? []) this.addLink(l);
@@ -236,6 +244,18 @@ export class FakeRtnlKernel implements Transport {
     return this;
   }
 
+  /** The next `times` dumps come back marked NLM_F_DUMP_INTR. */
+  interruptDumps(times: number): this {
+    this.world.dumpInterrupts += times;
+    return this;
+  }
+
+  /** Requests matching `match` get no answer at all (a kernel that never answers). */
+  silence(match: FailureMatch): this {
+    this.world.silenced.push(match);
+    return this;
+  }
+
   // ---- Transport ------------------------------------------------------------------
 
   send(data: Uint8Array): void {
@@ -246,6 +266,10 @@ export class FakeRtnlKernel implements Transport {
 
   recv(): Uint8Array {
     if (this.closed) throw new Error('fake kernel: recv on a closed socket');
+    if (this.queue.length === 0 && this.world.silenced.length > 0) {
+      // What the native shim throws when SO_RCVTIMEO expires.
+      throw Object.assign(new Error('EAGAIN: Resource temporarily unavailable, recv'), { errno: -E.EAGAIN, code: 'EAGAIN', syscall: 'recv' });
+    }
     if (this.queue.length === 0) throw new Error('fake kernel: recv() with nothing queued (the real socket would block forever)');
     const parts: Uint8Array[] = [];
     let size = 0;
@@ -274,10 +298,16 @@ export class FakeRtnlKernel implements Transport {
       else this.ack(m, failure.errno, failure.message);
       return;
     }
+    if (this.world.silenced.some((f) => this.matches(f, req))) return;
+    let intr = 0;
+    if (dump && this.world.dumpInterrupts > 0) {
+      this.world.dumpInterrupts--;
+      intr = NL.NLM_F_DUMP_INTR;
+    }
     try {
       const replies = this.dispatch(m, dump);
-      for (const r of replies) this.reply(m, r);
-      if (dump) this.reply(m, { type: NL.NLMSG_DONE, flags: NL.NLM_F_MULTI, header: errnoBytes(0), attrs: [] });
+      for (const r of replies) this.reply(m, { ...r, flags: r.flags | intr });
+      if (dump) this.reply(m, { type: NL.NLMSG_DONE, flags: NL.NLM_F_MULTI | intr, header: errnoBytes(0), attrs: [] });
       else if ((m.flags & NL.NLM_F_ACK) !== 0) this.ack(m, 0);
     } catch (e) {
       if (!(e instanceof KernelError)) throw e;

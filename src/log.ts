@@ -25,14 +25,49 @@ export const silentLog: Log = {
   flush: () => undefined,
 };
 
-export async function openLog(file: string | undefined, base: Record<string, unknown>): Promise<Log> {
-  const path = file ?? DEFAULT_LOG_FILE;
-  if (path === '' || path === 'off') return silentLog;
-  try {
+interface PinoChild {
+  info: LogFn; warn: LogFn; error: LogFn; debug: LogFn; flush(): void;
+}
+interface PinoRoot {
+  child(bindings: Record<string, unknown>, opts: { level: string }): PinoChild;
+}
+interface Sink {
+  logger: PinoRoot;
+  reopen(): void;
+}
+
+/** Log files opened by this process, by path: one file descriptor each, however many stages a daemon serves. */
+const sinks = new Map<string, Sink>();
+
+async function sinkFor(path: string): Promise<Sink> {
+  let s = sinks.get(path);
+  if (s === undefined) {
     mkdirSync(dirname(path), { recursive: true });
     const { default: pino } = await import('pino');
     const dest = pino.destination({ dest: path, sync: true, append: true });
-    const logger = pino({ base: { pid: process.pid, ...base }, level: process.env.OCI_NETDEVICES_LOG_LEVEL ?? 'info' }, dest);
+    s = { logger: pino({ base: { pid: process.pid }, level: 'trace' }, dest), reopen: () => dest.reopen() };
+    sinks.set(path, s);
+  }
+  return s;
+}
+
+/** After logrotate moved the files (the daemon's SIGHUP): write to new files under the same names. */
+export function reopenLogs(): void {
+  for (const s of sinks.values()) {
+    try {
+      s.reopen();
+    } catch {
+      /* the next write tries the old descriptor; a log never fails a hook */
+    }
+  }
+}
+
+/** `level`: OCI_NETDEVICES_LOG_LEVEL of the caller (the daemon passes its request's). */
+export async function openLog(file: string | undefined, base: Record<string, unknown>, level: string | undefined = process.env.OCI_NETDEVICES_LOG_LEVEL): Promise<Log> {
+  const path = file ?? DEFAULT_LOG_FILE;
+  if (path === '' || path === 'off') return silentLog;
+  try {
+    const logger = (await sinkFor(path)).logger.child(base, { level: level ?? 'info' });
     const log: Log = {
       info: (o, m) => logger.info(o, m),
       warn: (o, m) => logger.warn(o, m),

@@ -38,18 +38,27 @@ export function parseFastHook(args: readonly string[]): FastHook | undefined {
   return { stage, options };
 }
 
+/** The flags of a fast-path hook invocation, each from its flag or else its variable in `env`. */
+export function fastHookFlags(fast: FastHook, env: NodeJS.ProcessEnv = process.env): GlobalOptions {
+  const given: GlobalOptions = {};
+  for (const [k, v] of Object.entries(fast.options)) {
+    const spec = globalOption(`--${k}`);
+    if (spec !== undefined) given[spec.key] = v;
+  }
+  return withEnvFallbacks(given, env);
+}
+
 export async function run(argv: readonly string[]): Promise<void> {
   const fast = parseFastHook(argv.slice(2));
   if (fast !== undefined) {
-    const { runHookStage } = await import('./run-hook.js');
-    const given: GlobalOptions = {};
-    for (const [k, v] of Object.entries(fast.options)) {
-      const spec = globalOption(`--${k}`);
-      if (spec !== undefined) given[spec.key] = v;
-    }
-    const flags = withEnvFallbacks(given);
+    const { runHookStage, writeOutcome } = await import('./run-hook.js');
+    const flags = fastHookFlags(fast);
     try {
-      if (await runHookStage(fast.stage, flags)) return;
+      const outcome = await runHookStage(fast.stage, flags);
+      if (outcome !== undefined) {
+        writeOutcome(outcome);
+        return;
+      }
     } catch (e) {
       process.exitCode = reportError(e);
       return;

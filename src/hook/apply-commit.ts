@@ -3,6 +3,7 @@
  * moves and configuration in one transaction, the CNI attachments in the same transaction, then
  * the commit (devices.json, claims, journal dropped) or the rollback of every change.
  */
+import { startApplying, stopApplying } from '../state/applying.js';
 import { applyDevices } from '../apply/apply-devices.js';
 import type { DeviceTarget } from '../apply/inspect.js';
 import { type FaultInjection, Transaction } from '../apply/transaction.js';
@@ -60,6 +61,7 @@ export async function applyAndCommit(state: OciState, plan: MovePlan, cni: CniWo
     if (journal.netnsPin !== undefined) pinNetnsPath(ns.ctrPath, journal.netnsPin);
     return journal;
   };
+  startApplying(state.id);
   try {
     const env = {
       host: ns.host, ctr: ns.ctr, hostNetnsFd: ns.hostFd.fd, ctrNetnsFd: ns.ctrFd.fd, hostNetnsIno: ns.hostNetnsIno, ctrNetnsIno: ns.ctrNetnsIno,
@@ -82,6 +84,8 @@ export async function applyAndCommit(state: OciState, plan: MovePlan, cni: CniWo
     for (const u of undoErrors) log.error({ err: u.message }, 'undo failed');
     if (undoErrors.length === 0) forgetFailed(dir, state.id, journal);
     throw withRollbackOutcome(e, undoErrors, state.id);
+  } finally {
+    stopApplying(state.id);
   }
 }
 

@@ -31,7 +31,7 @@ import type { StateDir } from '../state/state-dir.js';
 import { type CniWork, applyAndCommit } from './apply-commit.js';
 import { bundleAnnotations, readBundleConfig } from './bundle-config.js';
 import { HookNamespaces } from './hook-namespaces.js';
-import { Interrupts } from './interrupts.js';
+import { type InterruptSource, Interrupts } from './interrupts.js';
 import { planMoves } from './move-plan.js';
 import { assertOwnNetns, netnsPathOf } from './netns.js';
 import { type OciState, requirePid } from './oci-state.js';
@@ -48,6 +48,8 @@ export interface CreateRuntimeOptions {
   cniPath?: string[];
   /** The container's network namespace as a path (the NRI plugin: the pod's); default: /proc/<pid>/ns/net of the state's pid. */
   netnsPath?: string;
+  /** The daemon: this request's signals and start time (default: the process's). */
+  interrupts?: InterruptSource;
 }
 
 export interface CreateRuntimeResult {
@@ -89,7 +91,7 @@ async function moveAndConfigure(state: OciState, allSpecs: DeviceSpec[], opts: C
   recoverAbandonedLogged(stateDir, log);
 
   const locks = DeviceLocks.acquire(stateDir, allSpecs.map((s) => s.hostName), state.id, { others: 'report' });
-  const interrupts = new Interrupts(opts.deadlineSeconds);
+  const interrupts = new Interrupts(opts.deadlineSeconds, opts.interrupts);
   let ns: HookNamespaces | undefined;
   try {
     ns = new HookNamespaces(ctrPath);

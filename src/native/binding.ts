@@ -22,6 +22,8 @@ export interface NativeBinding {
   execve(path: string, argv: readonly string[], env: readonly string[]): never;
   /** open(2) of `path` (O_CLOEXEC added) from inside the netns `netnsFd` refers to; the fd stays bound to that netns. */
   openInNetns(netnsFd: number, path: string, flags: number): number;
+  /** SO_PEERCRED of a connected unix socket: who connected (as of connect(2)). */
+  peerCred(fd: number): { pid: number; uid: number; gid: number };
   constants: KernelConstants;
 }
 

@@ -16,8 +16,24 @@ import type { StateDir } from './state-dir.js';
 /** How long a loser waits for the winner to write its id into the lock file. */
 const HOLDER_WAIT_MS = 50;
 
+/**
+ * Device names whose lock this process holds. flock locks belong to open file
+ * descriptions, so two holders in one process (the daemon's concurrent requests)
+ * exclude each other like two processes; but a blocking wait for a holder in this
+ * same process would never end (the holder cannot run while we block).
+ */
+const heldHere = new Map<string, number>();
+
+/** A `wait` acquire found the lock held by this process: retry after letting the event loop run. */
+export class HeldInProcessError extends Error {
+  constructor(readonly device: string) {
+    super(`device ${JSON.stringify(device)} is locked by another request of this process`);
+  }
+}
+
 export class DeviceLocks {
   private readonly fds: number[] = [];
+  private readonly names: string[] = [];
   /** Devices claimed by another container (only filled with `others: 'report'`): name -> container id. */
   readonly claimedByOthers = new Map<string, string>();
 
@@ -36,6 +52,7 @@ export class DeviceLocks {
     const op = n.constants.LOCK_EX! | (opts.wait === true ? 0 : n.constants.LOCK_NB!);
     try {
       for (const name of [...new Set(ifnames)].sort()) {
+        if (opts.wait === true && heldHere.has(name)) throw new HeldInProcessError(name);
         const fd = openSync(dir.deviceFile('locks', name), constants.O_RDWR | constants.O_CREAT | constants.O_NOFOLLOW, 0o600);
         let taken: boolean;
         try {
@@ -50,6 +67,8 @@ export class DeviceLocks {
           throw new DeviceBusyError(`device ${JSON.stringify(name)} is claimed by container ${holder ?? '(unknown)'} (its hook is working on it)`);
         }
         locks.fds.push(fd);
+        locks.names.push(name);
+        heldHere.set(name, (heldHere.get(name) ?? 0) + 1);
         ftruncateSync(fd, 0);
         writeSync(fd, containerId, 0);
         const owner = readClaim(dir, name);
@@ -75,6 +94,12 @@ export class DeviceLocks {
         // A read-only or full file system: the next holder overwrites it anyway.
       }
       closeSync(fd);
+    }
+    while (this.names.length > 0) {
+      const name = this.names.pop()!;
+      const left = (heldHere.get(name) ?? 1) - 1;
+      if (left > 0) heldHere.set(name, left);
+      else heldHere.delete(name);
     }
   }
 }

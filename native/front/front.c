@@ -1,3 +1,4 @@
+#define _GNU_SOURCE
 #include "front.h"
 
 #include <errno.h>

@@ -7,7 +7,7 @@
  * Access: the socket is 0600 in a root-only directory, and each peer's credentials (SO_PEERCRED)
  * must say uid 0: anyone else gets a refusal and the connection closed.
  */
-import { chmodSync, lstatSync, mkdirSync, unlinkSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdirSync, statSync, unlinkSync } from 'node:fs';
 import { type Server, type Socket, connect, createServer } from 'node:net';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { fastHookFlags, parseFastHook } from '../cli/entry.js';
@@ -27,15 +27,30 @@ export interface Daemon {
   drain(): Promise<void>;
 }
 
-/** The uid that connected, from the kernel (Node exposes no SO_PEERCRED). */
-function peerUid(sock: Socket): number | undefined {
+/** Who connected, from the kernel (Node exposes no SO_PEERCRED). */
+function peerOf(sock: Socket): { pid: number; uid: number } | undefined {
   // net.Socket keeps its descriptor on the libuv handle; there is no public accessor.
   const fd = (sock as unknown as { _handle?: { fd?: unknown } })._handle?.fd;
   if (typeof fd !== 'number' || fd < 0) return undefined;
   try {
-    return native().peerCred(fd).uid;
+    return native().peerCred(fd);
   } catch {
     return undefined;
+  }
+}
+
+const NAMESPACES = ['net', 'mnt', 'pid'] as const;
+
+/**
+ * A hook works in the namespaces it runs in: "the host" is its network namespace, paths are
+ * its mount namespace's, the state's pid its pid namespace's. A front door elsewhere (a runtime
+ * in a netns of its own, `ip netns exec`) is told to run the Node hook there instead.
+ */
+function sameNamespaces(pid: number): boolean {
+  try {
+    return NAMESPACES.every((ns) => statSync(`/proc/${pid}/ns/${ns}`).ino === statSync(`/proc/self/ns/${ns}`).ino);
+  } catch {
+    return false;
   }
 }
 
@@ -67,11 +82,19 @@ export async function serveRequest(req: HookRequest, signal: AbortSignal): Promi
 }
 
 function handle(sock: Socket, log: Log, track: (p: Promise<void>) => void): void {
-  const uid = peerUid(sock);
+  const peer = peerOf(sock);
+  const uid = peer?.uid;
   if (uid !== 0) {
     log.warn({ uid: uid ?? null }, 'refused a client that is not root');
     sock.on('error', () => undefined);
+    sock.resume(); // read (and drop) what it sends, so its hang-up is seen and the socket closed
     sock.end(encodeAnswer({ code: REFUSED_CODE, stderr: `oci-netdevices: daemon: refused: the client is uid ${uid ?? 'unknown'}, only root may call the daemon\n` }));
+    return;
+  }
+  if (!sameNamespaces(peer!.pid)) {
+    sock.on('error', () => undefined);
+    sock.on('data', () => undefined);
+    sock.end(encodeAnswer({ node: true }));
     return;
   }
   const reader = new FrameReader();

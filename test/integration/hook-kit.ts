@@ -8,7 +8,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { TEST_HOOK_BIN, frontDoorEnv } from '../support/front-door.js';
 
+/** The Node CLI (recover, status...). */
 export const HOOK_BIN = resolve(fileURLToPath(import.meta.url), '../../../../bin/oci-netdevices');
 
 let counter = 0;
@@ -135,12 +137,12 @@ export function runHook(
   opts: { env?: Record<string, string>; inNetns?: string; args?: string[]; stateDir?: string } = {},
 ): HookRun {
   const stateArgs = opts.stateDir !== undefined ? ['--state-dir', opts.stateDir] : [];
-  const argv = [HOOK_BIN, '--log-file', 'off', ...stateArgs, ...(opts.args ?? []), 'hook', stage];
+  const argv = [TEST_HOOK_BIN, '--log-file', 'off', ...stateArgs, ...(opts.args ?? []), 'hook', stage];
   const cmd = opts.inNetns === undefined ? argv : ['ip', 'netns', 'exec', opts.inNetns, ...argv];
   const r: SpawnSyncReturns<string> = spawnSync(cmd[0]!, cmd.slice(1), {
     input: JSON.stringify(state),
     encoding: 'utf8',
-    env: { ...process.env, ...opts.env },
+    env: { ...process.env, ...frontDoorEnv(), ...opts.env },
   });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }

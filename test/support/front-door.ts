@@ -27,6 +27,8 @@ export interface RunningDaemon {
   child: ChildProcess;
   /** SIGTERM, then waits for the exit (in-flight requests finish first). */
   stop(): Promise<void>;
+  /** Resolves once the daemon exited (exitCode or signalCode set). */
+  exited(): Promise<void>;
   kill(sig: NodeJS.Signals): void;
 }
 
@@ -56,7 +58,11 @@ export function startTestDaemon(o: { args?: string[]; socket?: string; env?: Nod
     if (Date.now() > until || child.exitCode !== null) throw new Error(`daemon did not start: ${out()}`);
     sleepMs(10);
   }
-  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+  // Polled, not awaited as an event: the child is unref'd and would not keep this process alive.
+  const exited = async (): Promise<void> => {
+    const end = Date.now() + 30_000;
+    while (child.exitCode === null && child.signalCode === null && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
+  };
   const cleanup = (): void => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     rmSync(dir, { recursive: true, force: true });
@@ -70,11 +76,12 @@ export function startTestDaemon(o: { args?: string[]; socket?: string; env?: Nod
     child,
     stop: async () => {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-      await exited;
+      await exited();
       process.off('exit', cleanup);
       cleanup();
     },
     kill: (sig) => child.kill(sig),
+    exited,
   };
 }
 

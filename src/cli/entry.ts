@@ -5,6 +5,10 @@
  */
 import { reportError } from './error-sink.js';
 import { type GlobalOptions, globalOption, withEnvFallbacks } from './global-options.js';
+import type { HookFlags } from './run-hook.js';
+
+/** The hook stage's own option (no environment variable): one CDI device per hook entry. */
+export const CDI_DEVICE_OPTION = 'cdi-device';
 
 export interface FastHook {
   stage: string;
@@ -18,8 +22,10 @@ export function parseFastHook(args: readonly string[]): FastHook | undefined {
     const a = args[i]!;
     const eq = a.indexOf('=');
     const name = eq > 0 ? a.slice(0, eq) : a;
-    // Global options a hook invocation may carry, as `--name value` or `--name=value`.
-    if (globalOption(name) === undefined) return false;
+    // Global options a hook invocation may carry, as `--name value` or `--name=value`, and --cdi-device.
+    if (globalOption(name) === undefined && name !== `--${CDI_DEVICE_OPTION}`) return false;
+    // A repeated option goes to the full CLI, which explains.
+    if (Object.hasOwn(options, name.slice(2))) return false;
     if (eq > 0) options[name.slice(2)] = a.slice(eq + 1);
     else {
       const v = args[i + 1];
@@ -38,14 +44,21 @@ export function parseFastHook(args: readonly string[]): FastHook | undefined {
   return { stage, options };
 }
 
-/** The flags of a fast-path hook invocation, each from its flag or else its variable in `env`. */
-export function fastHookFlags(fast: FastHook, env: NodeJS.ProcessEnv = process.env): GlobalOptions {
-  const given: GlobalOptions = {};
-  for (const [k, v] of Object.entries(fast.options)) {
-    const spec = globalOption(`--${k}`);
-    if (spec !== undefined) given[spec.key] = v;
+/** A fast hook's options by their keys in the parsed options (`stateDir`, `cdiDevice`...), as given. */
+export function givenOptions(options: Readonly<Record<string, string>>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(options)) {
+    const key = k === CDI_DEVICE_OPTION ? 'cdiDevice' : globalOption(`--${k}`)?.key;
+    if (key !== undefined) out[key] = v;
   }
-  return withEnvFallbacks(given, env);
+  return out;
+}
+
+/** The flags of a fast-path hook invocation, each from its flag or else its variable in `env` (the daemon passes its request's). */
+export function fastHookFlags(fast: FastHook, env: NodeJS.ProcessEnv = process.env): HookFlags {
+  const given = givenOptions(fast.options);
+  const { cdiDevice, ...globals } = given;
+  return { ...withEnvFallbacks(globals as GlobalOptions, env), ...(cdiDevice !== undefined ? { cdiDevice } : {}), given };
 }
 
 export async function run(argv: readonly string[]): Promise<void> {

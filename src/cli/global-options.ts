@@ -47,12 +47,12 @@ export function globalOption(dashedFlag: string): GlobalOptionSpec | undefined {
   return BY_FLAG.get(dashedFlag);
 }
 
-/** What commander's `Option.env()` does, for the fast path: a flag wins, else its variable (empty counts as unset). */
+/** What commander's `Option.env()` does, for the fast path: a flag wins, else its variable if set (an empty value is a value, as for commander). */
 export function withEnvFallbacks(flags: GlobalOptions, env: NodeJS.ProcessEnv = process.env): GlobalOptions {
   const out: GlobalOptions = { ...flags };
   for (const o of GLOBAL_OPTIONS) {
     const v = env[o.env];
-    if (out[o.key] === undefined && v !== undefined && v !== '') out[o.key] = v;
+    if (out[o.key] === undefined && v !== undefined) out[o.key] = v;
   }
   return out;
 }

@@ -2,12 +2,23 @@
  * Command line. Every command loads its modules only when it runs: a hook sits
  * on the critical path of each container start.
  */
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { reportError } from './error-sink.js';
 import { GLOBAL_OPTIONS, type GlobalOptions } from './global-options.js';
 
 function globals(cmd: Command): GlobalOptions {
   return cmd.optsWithGlobals<GlobalOptions>();
+}
+
+/** The global options given as flags, not taken from their environment variables. */
+function givenOnCommandLine(cmd: Command): Record<string, string> {
+  const all = globals(cmd);
+  const out: Record<string, string> = {};
+  for (const o of GLOBAL_OPTIONS) {
+    const v = all[o.key];
+    if (v !== undefined && cmd.getOptionValueSourceWithGlobals(o.key) === 'cli') out[o.key] = v;
+  }
+  return out;
 }
 
 export function buildProgram(): Command {
@@ -28,9 +39,14 @@ export function buildProgram(): Command {
     hook
       .command(stage)
       .description(what)
-      .action(async (_o, cmd: Command) => {
+      .option('--cdi-device <name>', 'a CDI device of kind oci-netdevices.io/netdev (the entry `cdi generate` writes): this host interface is asked for too', (v: string, prev: string | undefined) => {
+        if (prev !== undefined) throw new InvalidArgumentError('give --cdi-device once per hook entry (one entry per CDI device)');
+        return v;
+      })
+      .action(async (o: { cdiDevice?: string }, cmd: Command) => {
         const { runHookStage, writeOutcome } = await import('./run-hook.js');
-        const outcome = await runHookStage(stage, globals(cmd));
+        const cdi: Record<string, string> = o.cdiDevice !== undefined ? { cdiDevice: o.cdiDevice } : {};
+        const outcome = await runHookStage(stage, { ...globals(cmd), ...cdi, given: { ...givenOnCommandLine(cmd), ...cdi } });
         if (outcome !== undefined) writeOutcome(outcome);
       });
   }
@@ -98,6 +114,19 @@ export function buildProgram(): Command {
       await runNri({ ...globals(cmd), ...o });
     });
   // --- end NRI plugin ---
+
+  program
+    .command('cdi')
+    .description('CDI (Container Device Interface) specs: podman run --device oci-netdevices.io/netdev=<ifname>')
+    .command('generate')
+    .option('--output <file>', 'write here (.json or .yaml, e.g. /etc/cdi/oci-netdevices.yaml) instead of stdout (JSON)')
+    .option('--cdi-version <v>', '0.5.0 (default: podman 4.3 reads up to 0.5.0, containerd 2.1 up to 0.6.0), 0.6.0, or 1.1.0 (adds containerEdits.netDevices)')
+    .option('--devices <glob>', 'only host interfaces whose name matches (e.g. "ens1f*")')
+    .description('a CDI spec of kind oci-netdevices.io/netdev: one device per host interface the policy allows, whose edits add our hooks')
+    .action(async (o: { output?: string; cdiVersion?: string; devices?: string }, cmd: Command) => {
+      const { runCdiGenerate } = await import('./run-cdi.js');
+      process.exitCode = await runCdiGenerate({ ...globals(cmd), ...o });
+    });
 
   program
     .command('validate')

@@ -1,7 +1,7 @@
 /** Hook stages: stdin state -> work done, or one error line and a non-zero exit. */
 import type { TeardownMode } from '../state/records.js';
 import { StateDir, resolveStateDir } from '../state/state-dir.js';
-import { UsageError } from '../errors.js';
+import { UsageError, ValidationError } from '../errors.js';
 import { type Log, openLog } from '../log.js';
 import { type OciState, parseOciState } from '../hook/oci-state.js';
 import { bundleAnnotations, readBundleConfig } from '../hook/bundle-config.js';
@@ -11,7 +11,16 @@ import { reportError } from './error-sink.js';
 import type { GlobalOptions } from './global-options.js';
 
 /** The global options, their environment variables already folded in (cli/global-options.ts). */
-export type HookFlags = GlobalOptions;
+export interface HookFlags extends GlobalOptions {
+  /** This entry's CDI device (`cdi generate` writes one hook entry per device). */
+  cdiDevice?: string;
+  /**
+   * The options as given on the command line (camelCase), without the environment's: what
+   * identifies this run among the config's hook entries (src/cdi/hook-entries.ts).
+   * Absent for a caller that is not a hook process.
+   */
+  given?: Readonly<Record<string, string>>;
+}
 
 /**
  * Where a stage's inputs come from: this process (bin/oci-netdevices), or one
@@ -104,9 +113,16 @@ async function runStage(stage: string, flags: HookFlags, input: HookInput, body:
 
 async function runCreateRuntime(state: OciState, { flags, input, log: openStageLog }: StageCtx): Promise<void> {
   const config = readBundleConfig(state.bundle);
+  const { planCdi } = await import('../cdi/hook-entries.js');
+  const cdi = planCdi(config, 'createRuntime', flags.given ?? (flags.cdiDevice !== undefined ? { cdiDevice: flags.cdiDevice } : {}));
+  if (!cdi.act) return; // the first of our entries acts for this one's CDI device too
   const { requestsDevices } = await import('../config/extract.js');
-  if (!requestsDevices(config, { ...state.annotations, ...bundleAnnotations(config) })) return;
+  if (cdi.devices.length === 0 && !requestsDevices(config, { ...state.annotations, ...bundleAnnotations(config) })) return;
   const log = await openStageLog();
+  if (cdi.repeated && (await import('../cdi/done.js')).alreadyDone(state, flags.stateDir)) {
+    log.info({ cdiDevices: cdi.devices }, 'an identical earlier hook entry (a CDI device asked twice) already acted for this container');
+    return;
+  }
   const { createRuntime } = await import('../hook/create-runtime.js');
   const { loadPolicy } = await import('../policy/policy.js');
   const policy = loadPolicy(flags.policy);
@@ -123,6 +139,7 @@ async function runCreateRuntime(state: OciState, { flags, input, log: openStageL
       faults: faultsFromEnv(input.env),
       cniPath,
       ...(input.interrupts !== undefined ? { interrupts: input.interrupts } : {}),
+      ...(cdi.devices.length > 0 ? { cdiDevices: cdi.devices } : {}),
       ...(deadlineSeconds !== undefined ? { deadlineSeconds } : {}),
     },
     config,
@@ -130,7 +147,17 @@ async function runCreateRuntime(state: OciState, { flags, input, log: openStageL
   if (records.length > 0) log.info({ devices: records.map((r) => ({ host: r.hostName, container: r.containerName })) }, 'devices ready');
 }
 
+/**
+ * Poststop needs no coordination between CDI entries: it works from the state the
+ * acting createRuntime wrote, so the first run brings everything home and later
+ * ones find nothing left (podman even runs its hooks.d poststop itself, outside config.json).
+ */
 async function runPoststop(state: OciState, { flags, log: openStageLog, warn }: StageCtx): Promise<void> {
+  if (flags.cdiDevice !== undefined) {
+    const { cdiNameProblem } = await import('../cdi/names.js');
+    const problem = cdiNameProblem(flags.cdiDevice);
+    if (problem !== undefined) throw new ValidationError([{ path: '--cdi-device', device: flags.cdiDevice, message: problem }]);
+  }
   const dir = new StateDir(resolveStateDir(flags.stateDir));
   if (!dir.knows(state.id)) return; // nothing was moved for this container: nothing to load
   const { poststop } = await import('../hook/poststop.js');

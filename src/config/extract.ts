@@ -12,6 +12,7 @@ import type { DeviceSpec } from './model.js';
 import { checkNames, checkRouteSources } from './names.js';
 import { SchemaLoadError } from './schema-check.js';
 import { type Parsed, parseArrayForm, parseMapForm } from './shapes.js';
+import { cdiEntries } from '../cdi/entries.js';
 
 /** Prefix of the issue reported when a rule itself failed on odd input (tests look for it: it means a bug). */
 export const UNREADABLE = 'unreadable netDevices config';
@@ -19,6 +20,8 @@ export const UNREADABLE = 'unreadable netDevices config';
 export interface ExtractOptions {
   /** Annotations to read; when omitted, config.annotations. */
   annotations?: Record<string, string>;
+  /** Host interfaces asked for as CDI devices (src/cdi/): each one as an entry without configuration. */
+  cdiDevices?: readonly string[];
 }
 
 type Obj = Record<string, unknown>;
@@ -87,7 +90,7 @@ function collect(config: unknown, opts: ExtractOptions): { devices: DeviceSpec[]
     config = {};
   }
   const cfg = config as Obj;
-  const parts = [fromConfig(cfg), parseAnnotations(annotationsOf(cfg, opts))];
+  const parts = [fromConfig(cfg), parseAnnotations(annotationsOf(cfg, opts)), cdiEntries(opts.cdiDevices ?? [])];
   const entries = parts.flatMap((p) => p.entries);
   const issues = parts.flatMap((p) => p.issues);
   if (entries.length === 0 && issues.length === 0) return { devices: [], issues };

@@ -50,6 +50,8 @@ export interface CreateRuntimeOptions {
   netnsPath?: string;
   /** The daemon: this request's signals and start time (default: the process's). */
   interrupts?: InterruptSource;
+  /** Host interfaces asked for as CDI devices (src/cdi/hook-entries.ts), merged with the config's and the annotations' devices. */
+  cdiDevices?: readonly string[];
 }
 
 export interface CreateRuntimeResult {
@@ -60,7 +62,7 @@ export interface CreateRuntimeResult {
 /** `config` is the bundle's config.json when the caller has read it already. */
 export async function createRuntime(state: OciState, opts: CreateRuntimeOptions, config: unknown = readBundleConfig(state.bundle)): Promise<CreateRuntimeResult> {
   const annotations = { ...state.annotations, ...bundleAnnotations(config) };
-  const specs = extractDevices(config, { annotations });
+  const specs = extractDevices(config, { annotations, ...(opts.cdiDevices !== undefined ? { cdiDevices: opts.cdiDevices } : {}) });
   const attachments = extractAttachments(annotations, specs.map((s) => s.containerName));
   if (specs.length === 0 && attachments.length === 0) return { records: [], specs };
   const { log, stateDir } = opts;

@@ -1,7 +1,8 @@
 /** Typed rtnetlink FIB rule operations (`ip rule`): struct fib_rule_hdr + FRA_* attributes. */
-import { type Attr, AttrSet, NetlinkDecodeError, hostLittleEndian as LE, attr } from './attr.js';
+import { type Attr, AttrSet, NetlinkDecodeError, attr } from './attr.js';
 import { NL, RTNL, RTNL2 } from './constants.js';
 import { afOf } from './addr.js';
+import { decodeRtMsg, encodeRtMsg } from './rtnl-headers.js';
 import type { IncomingMessage, OutgoingMessage } from './message.js';
 import type { Request } from './socket.js';
 
@@ -30,24 +31,16 @@ interface FibRuleHdr {
   flags: number;
 }
 
+// struct fib_rule_hdr has struct rtmsg's layout, with res1/res2 where rtmsg has protocol/scope
+// and action where it has type: the kernel shares the two on purpose.
 export function encodeFibRuleHdr(h: FibRuleHdr): Uint8Array {
-  const b = new Uint8Array(FIB_RULE_HDR_LEN);
-  const v = new DataView(b.buffer);
-  v.setUint8(0, h.family);
-  v.setUint8(1, h.dstLength);
-  v.setUint8(2, h.srcLength);
-  v.setUint8(3, h.tos);
-  v.setUint8(4, h.table);
-  // res1, res2 stay 0
-  v.setUint8(7, h.action);
-  v.setUint32(8, h.flags >>> 0, LE);
-  return b;
+  return encodeRtMsg({ family: h.family, dstLength: h.dstLength, srcLength: h.srcLength, tos: h.tos, table: h.table, protocol: 0, scope: 0, type: h.action, flags: h.flags });
 }
 
 export function decodeFibRuleHdr(p: Uint8Array): FibRuleHdr {
   if (p.length < FIB_RULE_HDR_LEN) throw new NetlinkDecodeError('short fib_rule_hdr');
-  const v = new DataView(p.buffer, p.byteOffset, p.byteLength);
-  return { family: v.getUint8(0), dstLength: v.getUint8(1), srcLength: v.getUint8(2), tos: v.getUint8(3), table: v.getUint8(4), action: v.getUint8(7), flags: v.getUint32(8, LE) };
+  const { family, dstLength, srcLength, tos, table, type: action, flags } = decodeRtMsg(p);
+  return { family, dstLength, srcLength, tos, table, action, flags };
 }
 
 export function decodeRule(m: IncomingMessage): Rule {

@@ -74,7 +74,7 @@ export function defaultRouteDevices(host: NamespaceView): Set<number> {
 }
 
 /** Policy violations, as issues naming the device and the rule. Checked before anything changes. */
-export function checkPolicy(policy: Policy, specs: readonly DeviceSpec[], host: NamespaceView): ValidationIssue[] {
+export function checkPolicy(policy: Policy, specs: ReadonlyArray<Pick<DeviceSpec, 'path' | 'hostName'>>, host: NamespaceView): ValidationIssue[] {
   const issues: ValidationIssue[] = [];
   const viaDefault = defaultRouteDevices(host);
   const byName = new Map(host.links.map((l) => [l.name, l]));

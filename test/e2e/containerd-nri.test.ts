@@ -14,7 +14,8 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { HOOK_BIN } from '../support/bundle.js';
 import { type Containerd, hasContainerd, startContainerd } from '../support/containerd.js';
-import { Cleanup, addrStrings, createVethPair, exec, linkInfo, sleepMs, waitFor } from '../support/netns.js';
+import { Cleanup, addrStrings, linkInfo, sleepMs, waitFor } from '../support/netns.js';
+import { FORMS, type HostDevice, assertHomeAsItWas, assertPodHasDevice, formPodName, hostDevice as newHostDevice } from './cri-kit.js';
 
 const skip = hasContainerd() ? false : 'containerd not installed (.ci/run installs containerd/sid, pinned)';
 
@@ -66,44 +67,15 @@ describe('NRI plugin in containerd (plain runc)', { skip }, () => {
     if (errors.length > 0) process.stderr.write(`cleanup problems:\n  ${errors.join('\n  ')}\n`);
   });
 
-  /** A host device with an address and an MTU of its own, to check it comes home as it was. */
-  const hostDevice = (): { dev: string; mtu: number; addr: string } => {
-    const v = createVethPair({ cleanup: c, prefix: 'ondn' });
-    const octet = 10 + Math.floor(Math.random() * 200);
-    exec(['ip', 'link', 'set', v.name, 'mtu', '1400']);
-    exec(['ip', 'addr', 'add', `10.252.${octet}.1/24`, 'dev', v.name]);
-    return { dev: v.name, mtu: 1400, addr: `10.252.${octet}.1/24` };
-  };
+  const hostDevice = (): HostDevice => newHostDevice(c, 'ondn');
 
-  const forms: [string, (dev: string) => Record<string, string>][] = [
-    ['oci-netdevices.io/devices', (dev) => ({ 'oci-netdevices.io/devices': JSON.stringify({ [dev]: { name: 'net1', networkConfig: { interface: { addresses: ['10.253.0.2/24'], mtu: 1300 } } } }) })],
-    ['netdevices.nri.containerd.io', (dev) => ({ 'netdevices.nri.containerd.io': `- name: ${dev}\n  new_name: net1\n  address: 10.253.0.2\n  prefix: 24\n  mtu: 1300` })],
-    ['netdevices.nri.containerd.io/pod', (dev) => ({ 'netdevices.nri.containerd.io/pod': `- name: ${dev}\n  new_name: net1\n  address: 10.253.0.2\n  prefix: 24\n  mtu: 1300` })],
-    ['netdevice.noderesource.dev', (dev) => ({ 'netdevice.noderesource.dev': `- name: ${dev}\n  new_name: net1\n  address: 10.253.0.2\n  prefix: 24\n  mtu: 1300` })],
-    ['netdevice.noderesource.dev/pod', (dev) => ({ 'netdevice.noderesource.dev/pod': `- name: ${dev}\n  new_name: net1\n  address: 10.253.0.2\n  prefix: 24\n  mtu: 1300` })],
-  ];
-
-  for (const [key, annotation] of forms) {
+  for (const [key, annotation] of FORMS) {
     test(`${key}: renamed and configured in the pod, seen by two containers, home as it was after StopPodSandbox`, async () => {
       const h = hostDevice();
-      const pod = await ctrd.runPod(`nri-${key.replace(/[^a-z]/g, '')}`, annotation(h.dev));
-      assert.equal(linkInfo(h.dev), undefined, 'gone from the host');
-      for (const name of ['app1', 'app2']) {
-        const id = await ctrd.startContainer(pod, name);
-        const r = await ctrd.exec(id, ['ip', '-o', 'addr', 'show', 'net1']);
-        assert.equal(r.exit_code, 0, r.stderr);
-        assert.match(r.stdout, /inet 10\.253\.0\.2\/24/, `${name} sees the configured address`);
-        const l = await ctrd.exec(id, ['ip', '-o', 'link', 'show', 'net1']);
-        assert.match(l.stdout, /mtu 1300/);
-      }
-      const status = JSON.parse(exec([HOOK_BIN, '--state-dir', state, 'status', pod.id])) as { containerId: string; devices: { conditions: { type: string; status: string }[] }[] };
-      assert.equal(status.containerId, pod.id, 'status under the pod sandbox id');
-      assert.ok(status.devices[0]!.conditions.some((x) => x.type === 'Ready' && x.status === 'True'));
+      const pod = await ctrd.runPod(formPodName('nri', key), annotation(h.dev));
+      await assertPodHasDevice(ctrd, pod, h, state);
       await ctrd.stopPod(pod.id);
-      const home = linkInfo(h.dev);
-      assert.ok(home !== undefined, 'home under its own name');
-      assert.equal(home.mtu, h.mtu);
-      assert.deepEqual(addrStrings(h.dev), [h.addr]);
+      await assertHomeAsItWas(h);
       await ctrd.removePod(pod.id);
       assert.ok(!entries('containers').includes(pod.id) && !entries('nri-pods').includes(`${pod.id}.json`), 'nothing kept for the pod');
     });
@@ -136,7 +108,7 @@ describe('NRI plugin in containerd (plain runc)', { skip }, () => {
 
   test('plugin killed while a pod holds a device, restarted: StopPodSandbox brings the device home', async () => {
     const h = hostDevice();
-    const pod = await ctrd.runPod('nri-restart', forms[0]![1](h.dev));
+    const pod = await ctrd.runPod('nri-restart', FORMS[0]![1](h.dev));
     await ctrd.startContainer(pod, 'app');
     assert.equal(linkInfo(h.dev), undefined);
     await stopPlugin('SIGKILL');
@@ -150,7 +122,7 @@ describe('NRI plugin in containerd (plain runc)', { skip }, () => {
 
   test('pod stopped and removed while the plugin was down: its device comes home at Synchronize', async () => {
     const h = hostDevice();
-    const pod = await ctrd.runPod('nri-gone', forms[1]![1](h.dev));
+    const pod = await ctrd.runPod('nri-gone', FORMS[1]![1](h.dev));
     assert.equal(linkInfo(h.dev), undefined);
     await stopPlugin('SIGKILL');
     await ctrd.stopPod(pod.id);

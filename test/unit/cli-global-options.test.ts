@@ -4,9 +4,9 @@ import { parseFastHook } from '../../src/cli/entry.js';
 import { GLOBAL_OPTIONS, globalOption, withEnvFallbacks } from '../../src/cli/global-options.js';
 import { buildProgram } from '../../src/cli/main.js';
 
-test('the fast path folds in each global option\'s variable; a flag wins; an empty variable is unset', () => {
+test('the fast path folds in each global option\'s variable; a flag wins; an empty variable is a value, as for commander', () => {
   const env = { OCI_NETDEVICES_STATE_DIR: '/env/state', OCI_NETDEVICES_TEARDOWN: 'kernel', OCI_NETDEVICES_TIMEOUT: '' };
-  assert.deepEqual(withEnvFallbacks({ teardown: 'restore' }, env), { stateDir: '/env/state', teardown: 'restore' });
+  assert.deepEqual(withEnvFallbacks({ teardown: 'restore' }, env), { stateDir: '/env/state', teardown: 'restore', timeout: '' });
   assert.deepEqual(withEnvFallbacks({}, {}), {});
   for (const o of GLOBAL_OPTIONS) assert.deepEqual(withEnvFallbacks({}, { [o.env]: 'v' }), { [o.key]: 'v' }, o.env);
 });

@@ -106,7 +106,11 @@ async function runStage(stage: string, flags: HookFlags, input: HookInput, body:
     (await log()).error({ err: e instanceof Error ? { name: e.name, message: e.message, errno: (e as { errno?: unknown }).errno } : String(e) }, `${stage} failed`);
     code = reportError(e, (line) => (stderr += line));
   } finally {
-    if (opened !== undefined) (await opened).flush();
+    if (opened !== undefined) {
+      const l = await opened;
+      l.flush();
+      l.close?.();
+    }
   }
   return { code, stderr };
 }

@@ -31,7 +31,8 @@ interface Done { code: number | null; signal: NodeJS.Signals | null; stderr: str
 
 /** The front door in the background, as a runtime starts it. */
 function frontDoor(socket: string, stage: string, state: unknown, args: string[] = [], env: Record<string, string> = {}): { pid: number; done: Promise<Done>; kill(s: NodeJS.Signals): void } {
-  const c = spawn(FRONT_DOOR_BIN, ['--log-file', 'off', '--state-dir', box.stateDir, ...args, 'hook', stage], { stdio: ['pipe', 'ignore', 'pipe'], env: { ...process.env, OCI_NETDEVICES_DAEMON_SOCKET: socket, ...env } });
+  const log = args.includes('--log-file') ? [] : ['--log-file', 'off'];
+  const c = spawn(FRONT_DOOR_BIN, [...log, '--state-dir', box.stateDir, ...args, 'hook', stage], { stdio: ['pipe', 'ignore', 'pipe'], env: { ...process.env, OCI_NETDEVICES_DAEMON_SOCKET: socket, ...env } });
   let stderr = '';
   c.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   c.stdin.end(typeof state === 'string' ? state : JSON.stringify(state));
@@ -132,7 +133,9 @@ test('the front door SIGKILLed mid-apply (a runtime hook timeout): the daemon ro
   await waitForFile(join(box.stateDir, 'containers', id, 'journal.json'));
   hook.kill('SIGKILL');
   assert.equal((await hook.done).signal, 'SIGKILL');
-  await until('the rollback', () => stateLeft(box.stateDir).length === 0);
+  await until('the rollback', () => stateLeft(box.stateDir).length === 0).catch((e: unknown) => {
+    throw new Error(`${(e as Error).message}: left ${stateLeft(box.stateDir).join(' ')}; log: ${readFileSync(join(box.stateDir, 'hook.log'), 'utf8').split('\n').slice(-4).join('\n')}; daemon: ${d.output()}`);
+  });
   assert.deepEqual(snapshot(devs), before);
   assert.deepEqual(ipJson(ctr.netns, 'link', 'show').map((l) => l.ifname), ['lo']);
   await until('the failure in the log', () => /interrupted by SIGTERM \(the front door went away/.test(readFileSync(join(box.stateDir, 'hook.log'), 'utf8')));

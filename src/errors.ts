@@ -11,6 +11,8 @@ export const ExitCode = {
   kernel: 4,
   busy: 5,
   policy: 6,
+  /** Every device came home, but some of its host state could not be restored (each loss is reported). */
+  restoredWithLosses: 7,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
@@ -111,6 +113,12 @@ export function errnoOf(e: unknown): number | undefined {
 export class InterruptedError extends NetDevError {
   readonly exitCode = ExitCode.failure;
   override name = 'InterruptedError';
+}
+
+/** Every device came home, without some of its host state: what is said in the message and the log. */
+export class RestoredWithLossesError extends NetDevError {
+  readonly exitCode = ExitCode.restoredWithLosses;
+  override name = 'RestoredWithLossesError';
 }
 
 /** Devices could not all be returned to the host; the state is kept for `recover`. */

@@ -8,3 +8,4 @@ Napi::Value Flock(const Napi::CallbackInfo& info);
 Napi::Value Execve(const Napi::CallbackInfo& info);
 Napi::Value Strerror(const Napi::CallbackInfo& info);
 Napi::Value PeerCred(const Napi::CallbackInfo& info);
+Napi::Value CloseOnExecFrom(const Napi::CallbackInfo& info);

@@ -10,7 +10,7 @@
 import type { Cidr, DeviceSpec } from '../config/model.js';
 import { formatIp } from '../config/ip.js';
 import { wantsEthtool } from '../ethtool/plan.js';
-import { type Addr, addrAdd, addrDel } from '../netlink/addr.js';
+import { type Addr, type AddrOptions, addrAdd, addrDel } from '../netlink/addr.js';
 import { RTNL } from '../netlink/constants.js';
 import { type Link, linkGet, linkList, linkSetMac, linkSetMtu, linkSetNs, linkSetOffloadSizes, linkSetUp, type OffloadSizes } from '../netlink/link.js';
 import { type Route, routeAdd, routeDel, routeList, routeReplace, type RouteInput } from '../netlink/route.js';
@@ -21,9 +21,10 @@ import { applyRulesAndNeighbors } from './apply-rules.js';
 import { applySysctls } from './apply-sysctls.js';
 import { type DeviceTarget, type NamespaceView, findMoved } from './inspect.js';
 import { type ProcSys, procSysIn } from './proc-sys.js';
-import { snapshotHost } from './host-original.js';
-import type { DeviceRecord, HostOriginal } from '../state/device-record.js';
-import { moveHome } from './restore.js';
+import { type HostExtras, saveAddress, snapshotHost } from './host-original.js';
+import type { DeviceRecord, HostOriginal, Loss } from '../state/device-record.js';
+import { bringHome } from './bring-home.js';
+import { addOrder, addressOptions, type HomeOptions } from './restore.js';
 import type { Transaction } from './transaction.js';
 
 export interface ApplyEnv {
@@ -43,6 +44,12 @@ export interface ApplyEnv {
   checkpoint?: () => Promise<void>;
   /** The container netns' /proc/sys/net (default: opened through ctrNetnsFd by the native shim). */
   procSys?: ProcSys;
+  /** Reads what the snapshot needs beyond rtnetlink (ethtool, IPv6 settings) for a host device. */
+  hostExtras?: (link: Link) => HostExtras;
+  /** How a device comes home when a move is undone (ethtool session, IPv6 settings). */
+  home?: HomeOptions;
+  /** Where an undone move reports what it could not restore. */
+  losses?: Loss[];
 }
 
 /** Moves are serialised by the kernel (~17 ms each): chunks keep a signal's wait short. */
@@ -68,7 +75,12 @@ export async function applyDevices(env: ApplyEnv, targets: readonly DeviceTarget
   await checkpoint();
 
   // Permanent global-scope addresses travel with the device (runtime-spec v1.3.0); the move flushed them.
-  tx.batch(ctr, 'carry over host addresses', placed.flatMap((p) => carried(p, hostView).map((a) => addressItem(ctr, p, a.bytes, a.family, a.prefixLength))));
+  tx.batch(ctr, 'carry over host addresses', placed.flatMap((p) => addOrder(carried(p, hostView)).map((a) => {
+    // Every attribute the host had (peer, broadcast, flags, metric, proto); the label follows the rename.
+    const saved = saveAddress(a);
+    const label = a.label !== undefined ? renamedLabel(a.label, p.original.name, p.link.name) : undefined;
+    return addressItem(ctr, p, a.bytes, a.family, a.prefixLength, addressOptions(saved, label));
+  })));
 
   await checkpoint();
   tx.batch(ctr, 'set MAC address', placed.filter((p) => p.spec.hardwareAddr !== undefined && p.spec.hardwareAddr !== p.link.mac).map((p) => {
@@ -130,7 +142,7 @@ async function moveAll(env: ApplyEnv, targets: readonly DeviceTarget[], hostView
   const { tx, host, ctr } = env;
   const toMove = targets.filter((t) => t.hostLink !== undefined);
   const beforeIdx = new Set(ctrView.links.map((l) => l.index));
-  const originals = new Map(toMove.map((t) => [t.spec.hostName, snapshotHost(t.hostLink!, hostView)]));
+  const originals = new Map(toMove.map((t) => [t.spec.hostName, snapshotHost(t.hostLink!, hostView, env.hostExtras?.(t.hostLink!))]));
   const identities = new Map(toMove.map((t) => {
     const id = identityOf(t.hostLink!, env.hostNetnsIno, env.ctrNetnsIno);
     if (t.spec.hardwareAddr !== undefined) id.containerMac = t.spec.hardwareAddr;
@@ -146,8 +158,9 @@ async function moveAll(env: ApplyEnv, targets: readonly DeviceTarget[], hostView
       if (stillOnHost(host, t.hostLink!.index, id)) return; // never moved: nothing to undo
       throw new Error(`cannot identify ${t.spec.hostName} in the container netns (ifindex ${id.hostIndex}${id.mac !== undefined ? `, MAC ${id.mac}` : ''}) to move it back`);
     }
-    const errors = moveHome(ctr, host, env.hostNetnsFd, link.index, originals.get(t.spec.hostName)!);
-    if (errors.length > 0) throw new Error(errors.map((e) => e.message).join('; '));
+    // The same way home as a teardown's: a rollback restores the same complete state.
+    const home = bringHome(ctr, host, env.hostNetnsFd, link, originals.get(t.spec.hostName)!, id, env.home);
+    env.losses?.push(...home.losses);
   };
   const moveChunk = (chunk: DeviceTarget[]): void => {
     tx.batch(host, 'move to container netns', chunk.map((t) => ({
@@ -202,14 +215,26 @@ function carried(p: Placed, hostView: NamespaceView): Addr[] {
   return hostView.addrs.filter((a) => a.index === p.original.index && (a.flags & RTNL.IFA_F_PERMANENT) !== 0 && a.scope === RTNL.RT_SCOPE_UNIVERSE);
 }
 
-function addressItem(ctr: NetlinkSocket, p: Placed, bytes: Uint8Array, family: 4 | 6, prefixLength: number): { device: string; request: Request<void>; undo: () => void } {
+/**
+ * An address label after the device's rename, as the kernel's own rename rewrites it: the name
+ * part replaced, a `:suffix` kept (the name cut short when both do not fit in IFNAMSIZ-1 bytes).
+ */
+export function renamedLabel(label: string, from: string, to: string): string {
+  if (label === from || !label.startsWith(`${from}:`)) return label === from ? to : label;
+  const suffix = label.slice(from.length);
+  const room = 15 - Buffer.byteLength(suffix);
+  return room >= Buffer.byteLength(to) ? `${to}${suffix}` : `${Buffer.from(to).subarray(0, Math.max(0, room)).toString('utf8')}${suffix}`;
+}
+
+/** `opts` absent: an address the spec asks for (nodad for IPv6); given: a carried host address as it was. */
+function addressItem(ctr: NetlinkSocket, p: Placed, bytes: Uint8Array, family: 4 | 6, prefixLength: number, opts?: AddrOptions): { device: string; request: Request<void>; undo: () => void } {
   const key = addrKey(bytes, prefixLength);
   p.present.add(key);
   const a = { family, bytes, prefixLength };
   // nodad: a container interface's IPv6 address must be usable at once (routes via it, the app's bind).
-  const flags = family === 6 ? RTNL.IFA_F_NODAD : 0;
+  const o = opts ?? { flags: family === 6 ? RTNL.IFA_F_NODAD : 0 };
   // The link going down (an earlier undo) already drops IPv6 addresses: gone is what the undo wants.
-  return { device: p.spec.hostName, request: addrAdd(p.link.index, a, { flags, text: key }), undo: () => ignoring(['EADDRNOTAVAIL'], () => ctr.run(addrDel(p.link.index, a, key))) };
+  return { device: p.spec.hostName, request: addrAdd(p.link.index, a, { ...o, text: key }), undo: () => ignoring(['EADDRNOTAVAIL'], () => ctr.run(addrDel(p.link.index, a, key, o.peer))) };
 }
 
 /** Runs an undo action; a refusal that means "already undone" is not a failure. */

@@ -41,7 +41,8 @@ export function applyRulesAndNeighbors(ctr: NetlinkSocket, tx: Transaction, plac
   tx.batch(ctr, 'add rule', placed.flatMap((p) => p.spec.rules.map((r) => {
     const input = ruleInput(r);
     const text = ruleText(r);
-    return { device: p.spec.hostName, request: ruleAdd(input, text), undo: () => ignoring(['ENOENT'], () => ctr.run(ruleDel(input, text))) };
+    // A rule outlives the device: undone even after a refusal (the kernel may have added it).
+    return { device: p.spec.hostName, request: ruleAdd(input, text), undo: () => ignoring(['ENOENT'], () => ctr.run(ruleDel(input, text))), undoIfRefused: true };
   })));
   tx.batch(ctr, 'add neighbor', placed.flatMap((p) => p.spec.neighbors.map((n) => {
     const input = neighInput(n, p.link.index);

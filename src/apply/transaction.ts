@@ -3,6 +3,7 @@
  * succeeds. On failure the caller rolls back in reverse order.
  */
 import { StepError } from '../errors.js';
+import { NetlinkError } from '../netlink/message.js';
 import type { NetlinkSocket, Outcome, Request } from '../netlink/socket.js';
 
 export interface Undo {
@@ -17,44 +18,27 @@ export interface StepObserver {
   afterStep?(device: string, step: string): void;
 }
 
-/** Test-only fault injection: make the k-th step (1-based) fail before it runs. Inert unless set. */
-export interface FaultInjection {
-  failAtStep?: number;
-}
-
-export class InjectedFault extends Error {
-  override name = 'InjectedFault';
-  readonly errno = -5;
-  readonly code = 'EIO';
-}
-
 export interface BatchItem<T> {
   device: string;
   request: Request<T>;
   /** Must be idempotent: after a lost answer it runs without knowing whether the request was applied (no result). */
   undo?: (result: T | undefined) => void;
+  /**
+   * The undo also runs after a refusal (other than EEXIST: every add here is NLM_F_EXCL, so that
+   * refusal changed nothing and what exists is not ours): for changes outside the device, such as
+   * FIB rules, whose undo is harmless when nothing was applied.
+   */
+  undoIfRefused?: boolean;
   onFailure?: (error: Error) => void;
 }
 
 export class Transaction {
   private readonly undos: Undo[] = [];
-  private stepCount = 0;
 
-  constructor(
-    private readonly observer: StepObserver = {},
-    private readonly faults: FaultInjection = {},
-  ) {}
-
-  get steps(): number {
-    return this.stepCount;
-  }
+  constructor(private readonly observer: StepObserver = {}) {}
 
   private enter(device: string, step: string): void {
-    this.stepCount++;
     this.observer.beforeStep?.(device, step);
-    if (this.faults.failAtStep === this.stepCount) {
-      throw new StepError(step, device, new InjectedFault(`injected fault at step ${this.stepCount}`));
-    }
   }
 
   /** Runs one action; wraps its failure as a StepError; registers `undo` once it succeeded. */
@@ -72,8 +56,25 @@ export class Transaction {
   }
 
   /**
+   * A setting whose `restore` (put the old values back) is right whether or not the change
+   * happened: registered before the action runs, so a change the kernel made but did not
+   * acknowledge (a lost or failed answer) is undone as well.
+   */
+  setting(device: string, step: string, action: () => void, restore: () => void): void {
+    this.enter(device, step);
+    this.undos.push({ device, what: step, run: restore });
+    try {
+      action();
+    } catch (e) {
+      throw e instanceof StepError ? e : new StepError(step, device, e);
+    }
+    this.observer.afterStep?.(device, step);
+  }
+
+  /**
    * Runs one request per device in a single batch. Successful ones register
-   * their undo; then the first failure, if any, is thrown as a StepError.
+   * their undo (refused ones too with undoIfRefused); then the first failure,
+   * if any, is thrown as a StepError.
    */
   batch<T>(
     sock: NetlinkSocket,
@@ -107,6 +108,10 @@ export class Transaction {
       } else {
         // A refused request may still have changed something (a move whose rename failed).
         it.onFailure?.(o.error);
+        if (it.undoIfRefused === true && it.undo !== undefined && !(o.error instanceof NetlinkError && o.error.code === 'EEXIST')) {
+          const undo = it.undo;
+          this.undos.push({ device: it.device, what: `${step} (refused; may have been applied)`, run: () => undo(undefined) });
+        }
         failure ??= new StepError(`${step} (${it.request.describe})`, it.device, o.error);
       }
     });

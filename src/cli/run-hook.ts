@@ -29,7 +29,7 @@ export interface HookFlags extends GlobalOptions {
  */
 export interface HookInput {
   stdin: () => string;
-  /** Read for OCI_NETDEVICES_LOG_LEVEL and OCI_NETDEVICES_TEST_FAIL_STEP (the flags' variables are folded in already). */
+  /** Read for OCI_NETDEVICES_LOG_LEVEL and OCI_NETDEVICES_CNI_PATH (the flags' variables are folded in already). */
   env: NodeJS.ProcessEnv;
   interrupts?: InterruptSource;
 }
@@ -41,11 +41,6 @@ export interface HookOutcome {
 }
 
 export const processInput = (): HookInput => ({ stdin: readStdin, env: process.env });
-
-function faultsFromEnv(env: NodeJS.ProcessEnv): { failAtStep?: number } {
-  const v = env.OCI_NETDEVICES_TEST_FAIL_STEP;
-  return v !== undefined && /^[0-9]+$/.test(v) ? { failAtStep: Number(v) } : {};
-}
 
 export function teardownMode(flag: string | undefined, fromPolicy: TeardownMode | undefined): TeardownMode {
   const v = flag ?? fromPolicy ?? 'restore';
@@ -140,7 +135,6 @@ async function runCreateRuntime(state: OciState, { flags, input, log: openStageL
       teardown: teardownMode(flags.teardown, policy.teardown),
       policy,
       log,
-      faults: faultsFromEnv(input.env),
       cniPath,
       ...(input.interrupts !== undefined ? { interrupts: input.interrupts } : {}),
       ...(cdi.devices.length > 0 ? { cdiDevices: cdi.devices } : {}),
@@ -172,6 +166,12 @@ async function runPoststop(state: OciState, { flags, log: openStageLog, warn }: 
   // Not a failure (nothing left to do), but worth a line: a runtime shows it when it logs hook output.
   if (r.missing.length > 0) log.warn({ missing: r.missing }, 'devices were gone with the container netns (virtual devices are destroyed with it)');
   for (const n of r.notes) warn(`oci-netdevices: warning: ${n}\n`);
+  if (r.losses.length > 0) {
+    for (const l of r.losses) log.error({ device: l.device, lost: l.what, why: l.why }, 'not restored');
+    const { RestoredWithLossesError } = await import('../errors.js');
+    const { formatLosses } = await import('../apply/losses.js');
+    throw new RestoredWithLossesError(`container ${state.id}: devices came home with losses: ${formatLosses(r.losses)}`);
+  }
 }
 
 /**

@@ -2,16 +2,22 @@
 import { recoverAbandoned } from '../hook/recover.js';
 import { StateDir, assertContainerId, resolveStateDir } from '../state/state-dir.js';
 import { ExitCode } from '../errors.js';
+import { formatLosses } from '../apply/losses.js';
 
 export function runRecover(stateDirFlag: string | undefined, id: string | undefined, all: boolean): number {
   const dir = new StateDir(resolveStateDir(stateDirFlag));
   if (id !== undefined) assertContainerId(id);
   const results = recoverAbandoned(dir, { all, ...(id !== undefined ? { only: id } : {}) });
   let failed = false;
+  let lossy = false;
   for (const r of results) {
     const parts = [`restored: ${r.restored.join(' ') || '-'}`];
     if (r.missing.length > 0) parts.push(`gone with the container netns: ${r.missing.join(' ')}`);
     if (r.notes.length > 0) parts.push(r.notes.join('; '));
+    if (r.losses.length > 0) {
+      lossy = true;
+      parts.push(`restored with losses: ${formatLosses(r.losses)}`);
+    }
     if (r.errors.length > 0) {
       failed = true;
       parts.push(`errors: ${r.errors.join('; ')}`);
@@ -19,5 +25,5 @@ export function runRecover(stateDirFlag: string | undefined, id: string | undefi
     process.stdout.write(`${r.id}: ${parts.join('; ')}\n`);
   }
   if (results.length === 0) process.stdout.write('nothing to recover\n');
-  return failed ? ExitCode.kernel : ExitCode.ok;
+  return failed ? ExitCode.kernel : lossy ? ExitCode.restoredWithLosses : ExitCode.ok;
 }

@@ -7,7 +7,8 @@
 import { existsSync, statSync } from 'node:fs';
 import type { Transaction } from '../apply/transaction.js';
 import type { StateDir } from '../state/state-dir.js';
-import { type CniListError, type RunContext, addList, checkList, delList } from './conflist.js';
+import { CniListError, type RunContext, addList, checkList, delList } from './conflist.js';
+import { DEFAULT_PLUGIN_TIMEOUT_MS } from './plugin-exec.js';
 import type { CniAttachment } from './model.js';
 import type { CniResult } from './result.js';
 import { type CniRecord, type SavedAttachment, readCniRecord, writeCniRecord } from './state.js';
@@ -32,6 +33,26 @@ export interface AddContext {
   tx: Transaction;
   checkpoint: () => Promise<void>;
   exec?: RunContext['exec'];
+  /** The hook's deadline (epoch ms): no ADD may run past it, so that the rollback still has time. */
+  deadlineAt?: number;
+  /** Told about DEL refusals the rollback does not count as failures (see sameRefusal). */
+  warn?: (message: string) => void;
+}
+
+/** A plugin's timeout for one ADD: the default, cut to what is left before the deadline. */
+export function addTimeoutMs(deadlineAt: number | undefined, now = Date.now()): number | undefined {
+  if (deadlineAt === undefined) return undefined;
+  return Math.max(1, Math.min(DEFAULT_PLUGIN_TIMEOUT_MS, Math.floor(deadlineAt - now)));
+}
+
+/**
+ * A plugin that refused ADD and refuses DEL in the very same words (a master
+ * that does not exist, a config it cannot load) stopped before changing
+ * anything, and will refuse every retry the same way: keeping the state for
+ * `recover` could never help.
+ */
+function sameRefusal(del: CniListError, add: CniListError): boolean {
+  return del.position === add.position && del.code === add.code && del.pluginMessage === add.pluginMessage;
 }
 
 const listFailed = (errors: readonly CniListError[]): Error => new Error(errors.map((e) => e.message).join('; '));
@@ -49,15 +70,27 @@ export async function addAttachments(attachments: readonly CniAttachment[], ctx:
     const saved: SavedAttachment = { ...a };
     record.attachments.push(saved);
     writeCniRecord(ctx.dir, record);
+    let refused: CniListError | undefined;
     ctx.tx.registerUndo({
       device: a.ifName,
       what: `CNI DEL of network ${JSON.stringify(a.config.name)}`,
       run: () => {
         const errors = delList(a, saved.result, run);
-        if (errors.length > 0) throw listFailed(errors);
+        const same = errors.filter((e) => refused !== undefined && sameRefusal(e, refused));
+        for (const e of same) ctx.warn?.(`attachment ${JSON.stringify(a.ifName)}: DEL refused as ADD was (nothing to undo): ${e.message}`);
+        const real = errors.filter((e) => !same.includes(e));
+        if (real.length > 0) throw listFailed(real);
       },
     });
-    const result = ctx.tx.step(a.ifName, `CNI ADD of network ${JSON.stringify(a.config.name)}`, () => addList(a, run));
+    const timeoutMs = addTimeoutMs(ctx.deadlineAt);
+    const result = ctx.tx.step(a.ifName, `CNI ADD of network ${JSON.stringify(a.config.name)}`, () => {
+      try {
+        return addList(a, timeoutMs !== undefined ? { ...run, timeoutMs } : run);
+      } catch (e) {
+        if (e instanceof CniListError) refused = e;
+        throw e;
+      }
+    });
     saved.result = result.raw;
     writeCniRecord(ctx.dir, record);
     results.set(a.ifName, result);

@@ -55,11 +55,15 @@ export function collectAttachmentIssues(annotations: Record<string, unknown>, de
     return isObj(item) && typeof item.ifName === 'string' ? item.ifName : undefined;
   };
   const schemaErrors = checkSchema('cni', value);
-  if (schemaErrors.length > 0) return { attachments: [], issues: schemaIssues(schemaErrors, base, false, nameAt) };
+  issues.push(...schemaIssues(schemaErrors, base, false, nameAt));
+  // Items the schema refused are reported as such; the others still get every check below.
+  const refused = new Set(schemaErrors.map((e) => /^\/(\d+)/.exec(e.instancePath)?.[1]).map((i) => (i === undefined ? -1 : Number(i))));
+  if (!Array.isArray(value) || refused.has(-1)) return { attachments: [], issues };
   const items = value as Obj[];
   const attachments: CniAttachment[] = [];
   const taken = new Map<string, string>(deviceNames.map((n) => [n, 'a netDevices device']));
   items.forEach((item, index) => {
+    if (refused.has(index)) return;
     const path = child(base, index);
     const ifName = item.ifName as string;
     const bad = validIfName(ifName) ?? (ifName.includes('%') ? 'must be a plain name, not a "%d" template' : ifName === 'lo' ? 'must not be "lo"' : undefined);
@@ -81,4 +85,20 @@ export function extractAttachments(annotations: Record<string, unknown>, deviceN
   const r = collectAttachmentIssues(annotations, deviceNames);
   if (r.issues.length > 0) throw new ValidationError(r.issues);
   return r.attachments;
+}
+
+/**
+ * Checked against the container netns before anything changes: an ifName that is already a
+ * link there, or that a netDevices `%d` template has just been resolved to, would only make
+ * the plugin fail after the devices moved.
+ */
+export function attachmentNameClashes(attachments: readonly CniAttachment[], ctrLinkNames: readonly string[], resolved: ReadonlyArray<{ hostName: string; containerName: string }>): ValidationIssue[] {
+  const issues: ValidationIssue[] = [];
+  for (const a of attachments) {
+    const path = child(child(CNI_PATH_BASE, a.index), 'ifName');
+    const device = resolved.find((t) => t.containerName === a.ifName);
+    if (ctrLinkNames.includes(a.ifName)) issues.push({ path, device: a.ifName, message: `${JSON.stringify(a.ifName)} is already an interface in the container's network namespace` });
+    else if (device !== undefined) issues.push({ path, device: a.ifName, message: `${JSON.stringify(a.ifName)} is the name netDevices device ${JSON.stringify(device.hostName)} gets in the container` });
+  }
+  return issues;
 }

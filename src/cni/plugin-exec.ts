@@ -3,12 +3,13 @@
  * on stdin, the parameters in CNI_* variables, the result or error on
  * stdout. Plugins are other people's processes: each run is bounded by a
  * timeout (then SIGKILL), gets only its three stdio pipes (every fd of ours
- * is close-on-exec), a minimal environment, and at most MAX_STDOUT bytes of
- * its stdout are read.
+ * is made close-on-exec first, also those our own caller left open to us),
+ * a minimal environment, and at most MAX_STDOUT bytes of its stdout are read.
  */
 import { accessSync, constants, statSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
+import { native } from '../native/binding.js';
 import type { CniVerb } from './model.js';
 import { parseErrorText } from './result.js';
 
@@ -77,6 +78,8 @@ const firstLine = (s: string): string => (s.trim().split('\n').find((l) => l.tri
 /** Runs the plugin; its stdout on success. Throws CniPluginError with the plugin's own msg when it failed. */
 export function execPlugin(type: string, netconf: string, call: PluginCall): string {
   const file = findPlugin(type, call.cniPath);
+  // Node marks what it opens close-on-exec, but not what it inherited (a runtime's or a shell's leaks).
+  native().closeOnExecFrom(3);
   const r = spawnSync(file, [], {
     input: netconf,
     env: pluginEnv(call),
@@ -89,7 +92,10 @@ export function execPlugin(type: string, netconf: string, call: PluginCall): str
     windowsHide: true,
   });
   const err = r.error as NodeJS.ErrnoException | undefined;
-  if (err?.code === 'ETIMEDOUT') throw new CniPluginError(type, `${call.verb} timed out after ${call.timeoutMs ?? DEFAULT_PLUGIN_TIMEOUT_MS} ms (killed)`);
+  const limit = call.timeoutMs ?? DEFAULT_PLUGIN_TIMEOUT_MS;
+  // spawnSync waits for the end of the output too: a plugin that exited can still be cut off by a child holding it.
+  if (err?.code === 'ETIMEDOUT' && r.status !== null) throw new CniPluginError(type, `${call.verb} exited (status ${r.status}), but a process it left behind held its output open past ${limit} ms`);
+  if (err?.code === 'ETIMEDOUT') throw new CniPluginError(type, `${call.verb} timed out after ${limit} ms (killed)`);
   if (err?.code === 'ENOBUFS') throw new CniPluginError(type, `${call.verb} printed more than ${MAX_STDOUT} bytes (killed)`);
   if (err !== undefined) throw new CniPluginError(type, `cannot run ${file}: ${err.message}`);
   if (r.status === 0) return r.stdout;

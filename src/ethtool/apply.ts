@@ -34,7 +34,7 @@ export function ethtoolApplier(session: () => EthtoolSession, plans: ReadonlyMap
     const index = p.link.index;
     const s = session();
     if (Object.keys(plan.features).length > 0) {
-      tx.step(p.spec.hostName, 'set ethtool features', () => s.setFeatures(index, plan.features), () => s.setFeatures(index, plan.featuresBefore));
+      tx.setting(p.spec.hostName, 'set ethtool features', () => s.setFeatures(index, plan.features), () => s.setFeatures(index, plan.featuresBefore));
       Object.assign(p.original.features, plan.featuresBefore);
       const missing = notActivated(plan, s.features(index));
       if (missing.length > 0) {
@@ -44,7 +44,7 @@ export function ethtoolApplier(session: () => EthtoolSession, plans: ReadonlyMap
       }
     }
     if (Object.keys(plan.privateFlags).length > 0) {
-      tx.step(p.spec.hostName, 'set ethtool private flags', () => s.setPrivateFlags(index, plan.privateFlags), () => s.setPrivateFlags(index, plan.privateFlagsBefore));
+      tx.setting(p.spec.hostName, 'set ethtool private flags', () => s.setPrivateFlags(index, plan.privateFlags), () => s.setPrivateFlags(index, plan.privateFlagsBefore));
       Object.assign(p.original.privateFlags, plan.privateFlagsBefore);
     }
   };

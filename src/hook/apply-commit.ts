@@ -6,16 +6,19 @@
 import { startApplying, stopApplying } from '../state/applying.js';
 import { applyDevices } from '../apply/apply-devices.js';
 import type { DeviceTarget } from '../apply/inspect.js';
-import { type FaultInjection, Transaction } from '../apply/transaction.js';
+import { Transaction } from '../apply/transaction.js';
 import { addAttachments } from '../cni/attach.js';
 import { resolveCniPath } from '../cni/cni-path.js';
 import type { CniAttachment } from '../cni/model.js';
 import type { CniResult } from '../cni/result.js';
 import type { EthtoolPlan } from '../ethtool/plan.js';
-import { InterruptedError, StepError } from '../errors.js';
+import { InterruptedError, NetDevError, StepError } from '../errors.js';
 import type { Log } from '../log.js';
 import { fromRecords, removeContainerDir, removeJournal, writeDevices, writeJournal } from '../state/container-store.js';
-import type { DeviceRecord, HostOriginal } from '../state/device-record.js';
+import type { DeviceRecord, HostOriginal, Loss } from '../state/device-record.js';
+import { readHostExtras } from '../apply/host-extras.js';
+import { formatLosses } from '../apply/losses.js';
+import type { Link } from '../netlink/link.js';
 import { dropClaim, writeClaim } from '../state/device-lock.js';
 import type { DeviceIdentity } from '../state/identity.js';
 import { pinNetnsPath, unpinNetns } from '../state/netns-pin.js';
@@ -37,21 +40,19 @@ export interface ApplyContext {
   dir: StateDir;
   teardown: TeardownMode;
   log: Log;
-  faults?: FaultInjection;
   cniPath?: string[];
   checkpoint: () => Promise<void>;
+  /** The hook's deadline (epoch ms, --timeout): no CNI ADD may run past it. */
+  deadlineAt?: number;
 }
 
 /** Applies the plan; returns the committed records, or throws after rolling everything back. */
 export async function applyAndCommit(state: OciState, plan: MovePlan, cni: CniWork, ns: HookNamespaces, ctx: ApplyContext): Promise<DeviceRecord[]> {
   const { dir, log } = ctx;
-  const tx = new Transaction(
-    {
-      beforeStep: (device, step) => log.debug({ device, step }, 'step'),
-      afterStep: (device, step) => log.info({ device, step }, 'done'),
-    },
-    ctx.faults,
-  );
+  const tx = new Transaction({
+    beforeStep: (device, step) => log.debug({ device, step }, 'step'),
+    afterStep: (device, step) => log.info({ device, step }, 'done'),
+  });
   let journal: Journal | undefined;
   // The crash journal goes to disk before the first kernel change (the pin, then the moves).
   const beforeMove = (originals: ReadonlyMap<string, HostOriginal>, identities: ReadonlyMap<string, DeviceIdentity>): Journal => {
@@ -62,17 +63,26 @@ export async function applyAndCommit(state: OciState, plan: MovePlan, cni: CniWo
     return journal;
   };
   startApplying(state.id);
+  // A rolled-back move comes home the way a teardown brings it, and reports what it could not restore.
+  const losses: Loss[] = [];
   try {
     const env = {
       host: ns.host, ctr: ns.ctr, hostNetnsFd: ns.hostFd.fd, ctrNetnsFd: ns.ctrFd.fd, hostNetnsIno: ns.hostNetnsIno, ctrNetnsIno: ns.ctrNetnsIno,
       tx, beforeMove, checkpoint: ctx.checkpoint,
+      hostExtras: (link: Link) => readHostExtras(link.name, link.index, () => ns.ethtool(false)),
+      home: { ethtool: () => ns.ethtool(false) },
+      losses,
       ...(plan.ethtool !== undefined ? { ethtool: plan.ethtool.apply } : {}),
     };
     const records = await applyDevices(env, plan.targets, ns.hostView, ns.ctrView);
     await ctx.checkpoint();
     if (cni.attachments.length > 0) {
       const netns = (journal ?? beforeMove(new Map(), new Map())).netnsPin ?? ns.ctrPath;
-      const found = await addAttachments(cni.attachments, { dir, id: state.id, netns, args: cni.args, cniPath: ctx.cniPath ?? resolveCniPath(undefined), tx, checkpoint: ctx.checkpoint });
+      const found = await addAttachments(cni.attachments, {
+        dir, id: state.id, netns, args: cni.args, cniPath: ctx.cniPath ?? resolveCniPath(undefined), tx, checkpoint: ctx.checkpoint,
+        warn: (message) => log.warn({}, message),
+        ...(ctx.deadlineAt !== undefined ? { deadlineAt: ctx.deadlineAt } : {}),
+      });
       for (const [k, v] of found) cni.results.set(k, v);
       await ctx.checkpoint();
     }
@@ -82,8 +92,9 @@ export async function applyAndCommit(state: OciState, plan: MovePlan, cni: CniWo
   } catch (e) {
     const undoErrors = tx.rollback();
     for (const u of undoErrors) log.error({ err: u.message }, 'undo failed');
+    for (const l of losses) log.error({ device: l.device, lost: l.what, why: l.why }, 'rolled back with a loss: not restored');
     if (undoErrors.length === 0) forgetFailed(dir, state.id, journal);
-    throw withRollbackOutcome(e, undoErrors, state.id);
+    throw withRollbackOutcome(e, undoErrors, state.id, losses);
   } finally {
     stopApplying(state.id);
   }
@@ -125,8 +136,13 @@ function journalDevice(t: DeviceTarget, original: HostOriginal, identity: Device
 }
 
 /** The error to report after a rollback: the cause, plus what the rollback could not undo. */
-function withRollbackOutcome(e: unknown, undoErrors: readonly Error[], id: string): unknown {
+function withRollbackOutcome(e: unknown, undoErrors: readonly Error[], id: string, losses: readonly Loss[] = []): unknown {
   const kept = `state kept: run "oci-netdevices recover ${id}"`;
+  if (losses.length > 0 && undoErrors.length === 0 && e instanceof NetDevError) {
+    // The devices came home; what they lost is said with the cause, under the cause's exit code.
+    e.message = `${e.message}; rolled back with losses: ${formatLosses(losses)}`;
+    return e;
+  }
   if (e instanceof InterruptedError) {
     return new InterruptedError(undoErrors.length === 0 ? `${e.message}: every change was rolled back` : `${e.message}; rollback incomplete: ${undoErrors.map((u) => u.message).join('; ')}; ${kept}`);
   }

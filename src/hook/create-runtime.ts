@@ -7,15 +7,14 @@
  * (journal, transaction, commit or rollback), then the read-back for the status.
  */
 import type { NamespaceView } from '../apply/inspect.js';
-import type { FaultInjection } from '../apply/transaction.js';
-import { extractAttachments } from '../cni/extract.js';
+import { attachmentNameClashes, extractAttachments } from '../cni/extract.js';
 import type { CniResult } from '../cni/result.js';
 import { attachmentStatus } from '../cni/status.js';
 import { podArgs } from '../cni/pod-args.js';
 import { extractDevices } from '../config/extract.js';
 import type { DeviceSpec } from '../config/model.js';
 import { formatIp } from '../config/ip.js';
-import { InterruptedError } from '../errors.js';
+import { InterruptedError, ValidationError } from '../errors.js';
 import type { Log } from '../log.js';
 import { addrList } from '../netlink/addr.js';
 import { RTNL } from '../netlink/constants.js';
@@ -32,7 +31,7 @@ import { type CniWork, applyAndCommit } from './apply-commit.js';
 import { bundleAnnotations, readBundleConfig } from './bundle-config.js';
 import { HookNamespaces } from './hook-namespaces.js';
 import { type InterruptSource, Interrupts } from './interrupts.js';
-import { planMoves } from './move-plan.js';
+import { SANDBOX_ID_ANNOTATION, planMoves } from './move-plan.js';
 import { assertOwnNetns, netnsPathOf } from './netns.js';
 import { type OciState, requirePid } from './oci-state.js';
 import { recoverAbandoned } from './recover.js';
@@ -42,7 +41,6 @@ export interface CreateRuntimeOptions {
   teardown: TeardownMode;
   policy: Policy;
   deadlineSeconds?: number;
-  faults?: FaultInjection;
   log: Log;
   /** Directories holding CNI plugins (default: resolveCniPath()). */
   cniPath?: string[];
@@ -68,7 +66,8 @@ export async function createRuntime(state: OciState, opts: CreateRuntimeOptions,
   const { log, stateDir } = opts;
   const cni = { attachments, results: new Map<string, CniResult>(), args: podArgs(annotations) };
   try {
-    const result = await moveAndConfigure(state, specs, opts, cni);
+    // The pod's sandbox id, from the state or config.json (containerd writes it into config.json).
+    const result = await moveAndConfigure(state, specs, opts, cni, annotations[SANDBOX_ID_ANNOTATION]);
     reportStatus(stateDir, state.id, specs, result.observed, cni);
     return { records: result.records, specs };
   } catch (e) {
@@ -86,7 +85,7 @@ function reportStatus(dir: StateDir, id: string, specs: readonly DeviceSpec[], o
   }
 }
 
-async function moveAndConfigure(state: OciState, allSpecs: DeviceSpec[], opts: CreateRuntimeOptions, cni: CniWork): Promise<{ records: DeviceRecord[]; observed: Map<string, Observed> }> {
+async function moveAndConfigure(state: OciState, allSpecs: DeviceSpec[], opts: CreateRuntimeOptions, cni: CniWork, sandbox: string | undefined): Promise<{ records: DeviceRecord[]; observed: Map<string, Observed> }> {
   const { log, stateDir } = opts;
   const ctrPath = opts.netnsPath ?? netnsPathOf(requirePid(state, 'createRuntime'));
   assertOwnNetns(ctrPath);
@@ -97,15 +96,17 @@ async function moveAndConfigure(state: OciState, allSpecs: DeviceSpec[], opts: C
   let ns: HookNamespaces | undefined;
   try {
     ns = new HookNamespaces(ctrPath);
-    const plan = planMoves(state, allSpecs, locks.claimedByOthers, ns, { dir: stateDir, policy: opts.policy, log });
+    const plan = planMoves(allSpecs, locks.claimedByOthers, ns, { dir: stateDir, policy: opts.policy, log, sandbox });
     const observed = observeLinks(ns.ctrView, [...plan.shared].map(([hostName, link]) => ({ hostName, index: link.index })));
     if (plan.targets.length === 0 && cni.attachments.length === 0) return { records: [], observed };
+    const clashes = attachmentNameClashes(cni.attachments, ns.ctrView.links.map((l) => l.name), plan.targets.map((t) => ({ hostName: t.spec.hostName, containerName: t.containerName })));
+    if (clashes.length > 0) throw new ValidationError(clashes);
     await interrupts.checkpoint().catch((e: unknown) => {
       throw e instanceof InterruptedError ? new InterruptedError(`${e.message}: nothing was changed`) : e;
     });
     const records = await applyAndCommit(state, plan, cni, ns, {
       dir: stateDir, teardown: opts.teardown, log, checkpoint: interrupts.checkpoint,
-      ...(opts.faults !== undefined ? { faults: opts.faults } : {}),
+      ...(interrupts.deadlineAt !== undefined ? { deadlineAt: interrupts.deadlineAt } : {}),
       ...(opts.cniPath !== undefined ? { cniPath: opts.cniPath } : {}),
     });
     // The read-back for the status report runs after commit and outside the rollback's reach:

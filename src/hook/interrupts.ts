@@ -18,7 +18,8 @@ export interface InterruptSource {
 
 export class Interrupts {
   private reason: string | undefined;
-  private readonly deadlineAt: number | undefined;
+  /** Counted from the hook's start (the process's, or the front door's in the daemon): the runtime's timeout covers the whole hook. */
+  readonly deadlineAt: number | undefined;
   private readonly deadlineSeconds: number | undefined;
   private readonly onSignal = (sig: NodeJS.Signals): void => {
     this.reason ??= `interrupted by ${sig}`;

@@ -14,10 +14,9 @@ import { dropClaim } from '../state/device-lock.js';
 import type { StateDir } from '../state/state-dir.js';
 import { type ClaimContext, judgeClaim } from './claim-check.js';
 import type { HookNamespaces } from './hook-namespaces.js';
-import type { OciState } from './oci-state.js';
 
 /** containerd's CRI puts the pod sandbox's id on every container of the pod. */
-const SANDBOX_ID_ANNOTATION = 'io.kubernetes.cri.sandbox-id';
+export const SANDBOX_ID_ANNOTATION = 'io.kubernetes.cri.sandbox-id';
 
 export interface MovePlan {
   /** Devices a live claim already moved into this very netns (a pod's sandbox): nothing to move. */
@@ -26,8 +25,8 @@ export interface MovePlan {
   ethtool?: { plans: Map<string, EthtoolPlan>; apply: ReturnType<typeof ethtoolApplier> };
 }
 
-export function planMoves(state: OciState, allSpecs: readonly DeviceSpec[], claimedByOthers: ReadonlyMap<string, string>, ns: HookNamespaces, ctx: { dir: StateDir; policy: Policy; log: Log }): MovePlan {
-  const shared = judgeClaims(ctx.dir, state, claimedByOthers, { hostLinks: ns.hostView.links, ctrLinks: ns.ctrView.links, ctrNetnsIno: ns.ctrNetnsIno }, ctx.log);
+export function planMoves(allSpecs: readonly DeviceSpec[], claimedByOthers: ReadonlyMap<string, string>, ns: HookNamespaces, ctx: { dir: StateDir; policy: Policy; log: Log; sandbox?: string | undefined }): MovePlan {
+  const shared = judgeClaims(ctx.dir, ctx.sandbox, claimedByOthers, { hostLinks: ns.hostView.links, ctrLinks: ns.ctrView.links, ctrNetnsIno: ns.ctrNetnsIno }, ctx.log);
   const specs = allSpecs.filter((s) => !shared.has(s.hostName));
   if (specs.length === 0) return { shared, targets: [] };
   const refused = checkPolicy(ctx.policy, specs, ns.hostView);
@@ -45,9 +44,9 @@ export function planMoves(state: OciState, allSpecs: readonly DeviceSpec[], clai
  * Claims by other containers, judged by identity: a stale one is released (logged), a device
  * already in this netns is shared (returned: nothing to move), a live one refuses the start.
  */
-function judgeClaims(dir: StateDir, state: OciState, claims: ReadonlyMap<string, string>, ctx: ClaimContext, log: Log): Map<string, Link> {
+/** `sandbox`: the pod's sandbox id (io.kubernetes.cri.sandbox-id from the state or config.json), named in the log and errors. */
+function judgeClaims(dir: StateDir, sandbox: string | undefined, claims: ReadonlyMap<string, string>, ctx: ClaimContext, log: Log): Map<string, Link> {
   const shared = new Map<string, Link>();
-  const sandbox = state.annotations?.[SANDBOX_ID_ANNOTATION];
   for (const [name, owner] of claims) {
     const v = judgeClaim(dir, name, owner, ctx);
     if (v.kind === 'stale') {

@@ -4,6 +4,8 @@
  * pin, claims and state are removed. A container without state (nothing was
  * asked for, or createRuntime failed and cleaned up after itself) is a no-op.
  * A createRuntime killed mid-apply left a journal: it is recovered here too.
+ * Devices that came home without some of their host state are not an error
+ * here: the caller reports `losses` (the hook exits 7).
  */
 import { TeardownError } from '../errors.js';
 import type { StateDir } from '../state/state-dir.js';

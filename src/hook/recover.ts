@@ -14,6 +14,18 @@ import type { ContainerRecord } from '../state/records.js';
 import type { StateDir } from '../state/state-dir.js';
 import { forgetContainer, restoreDevices } from './teardown.js';
 import { deleteAttachments } from '../cni/attach.js';
+import type { Loss } from '../state/device-record.js';
+import { lossStatus } from '../status/device-status.js';
+import { writeStatus } from '../status/status-store.js';
+
+/** The status file after a teardown with losses: one `Restored` condition per device that lost something. */
+function reportLosses(dir: StateDir, id: string, losses: readonly Loss[]): void {
+  try {
+    writeStatus(dir, id, lossStatus(losses));
+  } catch {
+    /* a report: the log line and the exit code say it too */
+  }
+}
 
 export interface Recovered {
   id: string;
@@ -22,6 +34,8 @@ export interface Recovered {
   missing: string[];
   errors: string[];
   notes: string[];
+  /** What came home without some of its host state (the state is forgotten all the same: a retry would lose it again). */
+  losses: Loss[];
 }
 
 /** What to do for one container: its record when its devices should come home now. */
@@ -61,7 +75,7 @@ export function recoverOne(dir: StateDir, record: ContainerRecord, opts: { wait?
   const locks = DeviceLocks.acquire(dir, [...names], record.id, { ...(opts.wait !== undefined ? { wait: opts.wait } : {}), others: 'report' });
   try {
     const again = verdict(dir, record.id, opts.force);
-    if (!again.act) return { id: record.id, restored: [], missing: [], errors: [], notes: [`nothing left to do: ${again.why}`] };
+    if (!again.act) return { id: record.id, restored: [], missing: [], errors: [], notes: [`nothing left to do: ${again.why}`], losses: [] };
     const fresh = again.record;
     if (fresh.devices.some((d) => !names.has(d.hostName))) throw new Error(`the record of ${record.id} changed while waiting for its devices' locks; run "oci-netdevices recover ${record.id}" again`);
     // teardown=kernel: a finished container's devices are the kernel's (they go with its netns);
@@ -69,9 +83,13 @@ export function recoverOne(dir: StateDir, record: ContainerRecord, opts: { wait?
     const midApply = 'hookPid' in fresh;
     // CNI attachments first, in reverse, while the pinned netns still holds their interfaces.
     const cniErrors = deleteAttachments(dir, fresh.id);
-    const r = fresh.teardown === 'restore' || midApply ? restoreDevices(fresh) : { restored: [], missing: [], errors: [], notes: [] };
-    if (r.errors.length === 0 && cniErrors.length === 0) forgetContainer(dir, fresh);
-    return { id: fresh.id, restored: r.restored, missing: r.missing, errors: [...cniErrors, ...r.errors.map((e) => e.message)], notes: r.notes };
+    const r = fresh.teardown === 'restore' || midApply ? restoreDevices(fresh) : { restored: [], missing: [], errors: [], notes: [], losses: [] };
+    if (r.errors.length === 0 && cniErrors.length === 0) {
+      forgetContainer(dir, fresh);
+      // The claim goes and the device is free again; what it lost stays readable in the status.
+      if (r.losses.length > 0) reportLosses(dir, fresh.id, r.losses);
+    }
+    return { id: fresh.id, restored: r.restored, missing: r.missing, errors: [...cniErrors, ...r.errors.map((e) => e.message)], notes: r.notes, losses: r.losses };
   } finally {
     locks.release();
   }
@@ -87,7 +105,7 @@ export function recoverAbandoned(dir: StateDir, opts: { all?: boolean; only?: st
     try {
       v = verdict(dir, id, force);
     } catch (e) {
-      out.push({ id, restored: [], missing: [], errors: [(e as Error).message], notes: [] });
+      out.push({ id, restored: [], missing: [], errors: [(e as Error).message], notes: [], losses: [] });
       continue;
     }
     if (!v.act) continue;
@@ -96,7 +114,7 @@ export function recoverAbandoned(dir: StateDir, opts: { all?: boolean; only?: st
     } catch (e) {
       // A hook still working on these devices holds their locks: never pull devices from under it.
       // Anything else is this record's problem alone: reported, and the next record is handled.
-      if (!(e instanceof DeviceBusyError)) out.push({ id, restored: [], missing: [], errors: [(e as Error).message], notes: [] });
+      if (!(e instanceof DeviceBusyError)) out.push({ id, restored: [], missing: [], errors: [(e as Error).message], notes: [], losses: [] });
     }
   }
   return out;

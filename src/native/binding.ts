@@ -24,6 +24,8 @@ export interface NativeBinding {
   openInNetns(netnsFd: number, path: string, flags: number): number;
   /** SO_PEERCRED of a connected unix socket: who connected (as of connect(2)). */
   peerCred(fd: number): { pid: number; uid: number; gid: number };
+  /** Marks every open descriptor >= `first` close-on-exec (inherited ones too): children get only what spawn passes. */
+  closeOnExecFrom(first: number): void;
   constants: KernelConstants;
 }
 

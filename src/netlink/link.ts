@@ -1,7 +1,8 @@
 /** Typed rtnetlink link operations. Each builds one request; run it with NetlinkSocket. */
 import { type Attr, AttrSet, attr } from './attr.js';
-import { NL, RTNL } from './constants.js';
+import { NL, RTNL, RTNL3 } from './constants.js';
 import type { IncomingMessage } from './message.js';
+import { decodeInetSettings } from './inet-conf.js';
 import { IFINFOMSG_LEN, decodeIfInfo, encodeIfInfo } from './rtnl-headers.js';
 import type { Request } from './socket.js';
 
@@ -27,6 +28,14 @@ export interface Link {
   gsoIPv4MaxSize?: number;
   groIPv4MaxSize?: number;
   tsoMaxSize?: number;
+  txqlen?: number;
+  /** IFLA_IFALIAS; absent when the device has none. */
+  ifalias?: string;
+  group?: number;
+  /** IFLA_PROP_LIST / IFLA_ALT_IFNAME, in the kernel's order. */
+  altnames?: string[];
+  /** net.ipv4.conf.<dev>.* by IPV4_DEVCONF index, from IFLA_AF_SPEC (absent without IPv4 state). */
+  ipv4Conf?: ReadonlyMap<number, number>;
 }
 
 export type LinkRef = { index: number } | { name: string };
@@ -73,6 +82,17 @@ export function decodeLink(m: IncomingMessage): Link {
   opt('gsoIPv4MaxSize', a.u32(RTNL.IFLA_GSO_IPV4_MAX_SIZE));
   opt('groIPv4MaxSize', a.u32(RTNL.IFLA_GRO_IPV4_MAX_SIZE));
   opt('tsoMaxSize', a.u32(RTNL.IFLA_TSO_MAX_SIZE));
+  opt('txqlen', a.u32(RTNL3.IFLA_TXQLEN));
+  const alias = a.str(RTNL3.IFLA_IFALIAS);
+  if (alias !== undefined && alias !== '') link.ifalias = alias;
+  opt('group', a.u32(RTNL3.IFLA_GROUP));
+  const props = a.raw(RTNL3.IFLA_PROP_LIST);
+  if (props !== undefined) {
+    const list = new AttrSet(props).all.filter((x) => x.type === RTNL3.IFLA_ALT_IFNAME).map((x) => Buffer.from(x.data).toString('utf8').replace(/\0.*$/s, ''));
+    if (list.length > 0) link.altnames = list;
+  }
+  const inet = decodeInetSettings(m);
+  if (inet.ipv4.size > 0) link.ipv4Conf = inet.ipv4;
   return link;
 }
 
@@ -155,4 +175,40 @@ export function linkSetOffloadSizes(index: number, s: OffloadSizes): Request<voi
   if (s.gsoIPv4MaxSize !== undefined) attrs.push(attr.u32(RTNL.IFLA_GSO_IPV4_MAX_SIZE, s.gsoIPv4MaxSize));
   if (s.groIPv4MaxSize !== undefined) attrs.push(attr.u32(RTNL.IFLA_GRO_IPV4_MAX_SIZE, s.groIPv4MaxSize));
   return setLink({ index }, `set offload sizes ${JSON.stringify(s)} on ifindex ${index}`, attrs);
+}
+
+/** ip link set dev INDEX promisc|allmulti|arp on|off: the bits of `mask` set to those of `flags`. */
+export function linkSetFlags(index: number, flags: number, mask: number, text: string): Request<void> {
+  return setLink({ index }, `set ${text} on ifindex ${index}`, [], { flags: flags & mask, change: mask });
+}
+
+/** ip link set dev INDEX txqueuelen N */
+export function linkSetTxqlen(index: number, txqlen: number): Request<void> {
+  return setLink({ index }, `set txqueuelen ${txqlen} on ifindex ${index}`, [attr.u32(RTNL3.IFLA_TXQLEN, txqlen)]);
+}
+
+/** ip link set dev INDEX alias TEXT (an empty text removes the alias) */
+export function linkSetAlias(index: number, alias: string): Request<void> {
+  // An empty IFLA_IFALIAS (no NUL) is how the kernel is told to drop the alias.
+  const data = alias === '' ? new Uint8Array(0) : Uint8Array.from(Buffer.from(alias, 'utf8'));
+  return setLink({ index }, alias === '' ? `remove the alias of ifindex ${index}` : `set alias ${JSON.stringify(alias)} on ifindex ${index}`, [attr.bytes(RTNL3.IFLA_IFALIAS, data)]);
+}
+
+/** ip link set dev INDEX group N */
+export function linkSetGroup(index: number, group: number): Request<void> {
+  return setLink({ index }, `set group ${group} on ifindex ${index}`, [attr.u32(RTNL3.IFLA_GROUP, group)]);
+}
+
+/** ip link property add|del dev INDEX altname NAME */
+export function linkAltname(index: number, name: string, add: boolean): Request<void> {
+  return {
+    describe: `${add ? 'add' : 'delete'} altname ${name} ${add ? 'on' : 'of'} ifindex ${index}`,
+    message: {
+      type: add ? RTNL3.RTM_NEWLINKPROP : RTNL3.RTM_DELLINKPROP,
+      flags: add ? NL.NLM_F_CREATE | NL.NLM_F_EXCL : 0,
+      header: encodeIfInfo({ family: NL.AF_UNSPEC, index }),
+      attrs: [attr.nest(RTNL3.IFLA_PROP_LIST, [attr.str(RTNL3.IFLA_ALT_IFNAME, name)])],
+    },
+    parse: () => undefined,
+  };
 }

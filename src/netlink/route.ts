@@ -1,6 +1,6 @@
 /** Typed rtnetlink route operations (main table unless a table is given). */
-import { type Attr, AttrSet, NetlinkDecodeError, align4, attr, hostLittleEndian } from './attr.js';
-import { NL, RTNL } from './constants.js';
+import { type Attr, AttrSet, NetlinkDecodeError, align4, attr, encodeAttrs, hostLittleEndian } from './attr.js';
+import { NL, RTNL, RTNL3 } from './constants.js';
 import type { IncomingMessage } from './message.js';
 import { afOf } from './addr.js';
 import { RTMSG_LEN, decodeRtMsg, encodeRtMsg } from './rtnl-headers.js';
@@ -19,9 +19,31 @@ export interface RouteInput {
   protocol?: number;
   /** Routing table; the main table when absent. */
   table?: number;
+  /** RTA_PRIORITY (the metric). */
+  priority?: number;
+  /** RTN_*; RTN_UNICAST when absent. */
+  type?: number;
+  /** rtm_flags: RTNH_F_ONLINK and friends. */
+  flags?: number;
+  /** RTA_MULTIPATH: the next hops of a multipath route (then `oif` and `gateway` are unused). */
+  nexthops?: MultipathHop[];
+  /** RTA_METRICS as the kernel reported it (nested RTAX_* values: mtu, window, lock...). */
+  metrics?: Uint8Array;
+  /** RTA_PREF (IPv6 router preference). */
+  pref?: number;
 }
 
-export interface Route extends Omit<RouteInput, 'table'> {
+/** One struct rtnexthop of RTA_MULTIPATH with its RTA_GATEWAY. */
+export interface MultipathHop {
+  oif: number;
+  /** RTNH_F_* */
+  flags: number;
+  /** rtnh_hops: the weight minus one. */
+  hops: number;
+  gateway?: Uint8Array;
+}
+
+export interface Route extends Omit<RouteInput, 'table' | 'protocol' | 'type'> {
   table: number;
   protocol: number;
   type: number;
@@ -49,6 +71,38 @@ export function decodeMultipathOifs(data: Uint8Array): number[] {
   return out;
 }
 
+/** The next hops of RTA_MULTIPATH with their flags, weight and gateway. */
+export function decodeMultipath(data: Uint8Array): MultipathHop[] {
+  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  const out: MultipathHop[] = [];
+  const hdr = RTNL.RTNH_HDRLEN;
+  for (let off = 0; off + hdr <= data.length; ) {
+    const len = view.getUint16(off, hostLittleEndian);
+    if (len < hdr || off + len > data.length) throw new NetlinkDecodeError(`bad rtnexthop length ${len} at offset ${off}`);
+    const hop: MultipathHop = { flags: view.getUint8(off + 2), hops: view.getUint8(off + 3), oif: view.getInt32(off + 4, hostLittleEndian) };
+    const gw = new AttrSet(data, off + hdr, off + len).raw(RTNL.RTA_GATEWAY);
+    if (gw !== undefined) hop.gateway = Uint8Array.from(gw);
+    out.push(hop);
+    off += align4(len);
+  }
+  return out;
+}
+
+export function encodeMultipath(hops: readonly MultipathHop[]): Uint8Array {
+  const parts = hops.map((n) => {
+    const inner = n.gateway !== undefined ? encodeAttrs([attr.bytes(RTNL.RTA_GATEWAY, n.gateway)]) : new Uint8Array(0);
+    const b = new Uint8Array(RTNL.RTNH_HDRLEN + inner.length);
+    const v = new DataView(b.buffer);
+    v.setUint16(0, b.length, hostLittleEndian);
+    v.setUint8(2, n.flags);
+    v.setUint8(3, n.hops);
+    v.setInt32(4, n.oif, hostLittleEndian);
+    b.set(inner, RTNL.RTNH_HDRLEN);
+    return b;
+  });
+  return Uint8Array.from(Buffer.concat(parts));
+}
+
 export function decodeRoute(m: IncomingMessage): Route {
   const h = decodeRtMsg(m.payload);
   const a = new AttrSet(m.payload, RTMSG_LEN);
@@ -71,7 +125,15 @@ export function decodeRoute(m: IncomingMessage): Route {
   const prio = a.u32(RTNL.RTA_PRIORITY);
   if (prio !== undefined) r.priority = prio;
   const multipath = a.raw(RTNL.RTA_MULTIPATH);
-  if (multipath !== undefined) r.nexthopOifs = decodeMultipathOifs(multipath);
+  if (multipath !== undefined) {
+    r.nexthops = decodeMultipath(multipath);
+    r.nexthopOifs = r.nexthops.map((n) => n.oif);
+  }
+  if (h.flags !== 0) r.flags = h.flags;
+  const metrics = a.raw(RTNL3.RTA_METRICS);
+  if (metrics !== undefined) r.metrics = Uint8Array.from(metrics);
+  const pref = a.u8(RTNL3.RTA_PREF);
+  if (pref !== undefined) r.pref = pref;
   const nhId = a.u32(RTNL.RTA_NH_ID);
   if (nhId !== undefined) r.nhId = nhId;
   return r;
@@ -93,17 +155,22 @@ export function routeList(): Request<Route[]> {
 
 function routeMessage(type: number, flags: number, r: RouteInput): { type: number; flags: number; header: Uint8Array; attrs: Attr[] } {
   const table = r.table ?? RTNL.RT_TABLE_MAIN;
-  const attrs: Attr[] = [attr.u32(RTNL.RTA_TABLE, table), attr.u32(RTNL.RTA_OIF, r.oif)];
+  const attrs: Attr[] = [attr.u32(RTNL.RTA_TABLE, table)];
+  if (r.nexthops === undefined) attrs.push(attr.u32(RTNL.RTA_OIF, r.oif));
   if (r.dstLength > 0) attrs.push(attr.bytes(RTNL.RTA_DST, r.dst));
-  if (r.gateway !== undefined) attrs.push(attr.bytes(RTNL.RTA_GATEWAY, r.gateway));
+  if (r.gateway !== undefined && r.nexthops === undefined) attrs.push(attr.bytes(RTNL.RTA_GATEWAY, r.gateway));
   if (r.prefSrc !== undefined) attrs.push(attr.bytes(RTNL.RTA_PREFSRC, r.prefSrc));
+  if (r.priority !== undefined) attrs.push(attr.u32(RTNL.RTA_PRIORITY, r.priority));
+  if (r.nexthops !== undefined) attrs.push(attr.bytes(RTNL.RTA_MULTIPATH, encodeMultipath(r.nexthops)));
+  if (r.metrics !== undefined) attrs.push({ type: RTNL3.RTA_METRICS | NL.NLA_F_NESTED, data: r.metrics });
+  if (r.pref !== undefined) attrs.push(attr.u8(RTNL3.RTA_PREF, r.pref));
   return {
     type,
     flags,
     header: encodeRtMsg({
       // As iproute2: a table id past the 8-bit header field goes in RTA_TABLE only.
       family: afOf(r.family), dstLength: r.dstLength, srcLength: 0, tos: 0, table: table < 256 ? table : RTNL.RT_TABLE_UNSPEC,
-      protocol: r.protocol ?? RTNL.RTPROT_BOOT, scope: r.scope, type: RTNL.RTN_UNICAST, flags: 0,
+      protocol: r.protocol ?? RTNL.RTPROT_BOOT, scope: r.scope, type: r.type ?? RTNL.RTN_UNICAST, flags: r.flags ?? 0,
     }),
     attrs,
   };

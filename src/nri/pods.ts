@@ -131,6 +131,7 @@ export class PodDevices {
     }
     const r = poststop(id, stateDir);
     if (r !== undefined) log.info({ pod: id, restored: r.restored, missing: r.missing, notes: r.notes }, 'pod devices returned to the host');
+    for (const l of r?.losses ?? []) log.error({ pod: id, device: l.device, lost: l.what, why: l.why }, 'not restored');
     if (remove) {
       removeStatus(stateDir, id);
       removeMarker(stateDir, id);

@@ -6,13 +6,15 @@
  * nothing is left and this is a no-op.
  */
 import { poststop } from '../hook/poststop.js';
+import { formatLosses } from '../apply/losses.js';
 import { StateDir, isContainerId } from '../state/state-dir.js';
 
 /** undefined when all is well, else one line saying what went wrong. */
 export function restoreAfterDelete(stateRoot: string, id: string): string | undefined {
   if (!isContainerId(id)) return undefined;
   try {
-    poststop(id, new StateDir(stateRoot));
+    const r = poststop(id, new StateDir(stateRoot));
+    if (r !== undefined && r.losses.length > 0) return `devices of ${id} came home with losses: ${formatLosses(r.losses)}`;
     return undefined;
   } catch (e) {
     return `returning devices of ${id} to the host: ${(e as Error).message}`;

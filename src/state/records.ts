@@ -3,7 +3,8 @@
  * ours, but a crash or a full disk can leave anything behind, and recovery
  * must never act on a half-understood record.
  */
-import type { HostOriginal, SavedAddress, SavedRoute } from './device-record.js';
+import type { HostOriginal, SavedAddress, SavedNexthop, SavedRoute } from './device-record.js';
+import { type FieldKind, LINK_STATE_FIELDS } from './link-state.js';
 import { type DeviceIdentity, parseIdentity } from './identity.js';
 import { isContainerId, isIfname } from './state-dir.js';
 
@@ -103,8 +104,8 @@ function list<T>(v: unknown, path: string, each: (item: unknown, path: string) =
 
 const B64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
-function b64(o: Obj, k: string, path: string): string {
-  const s = str(o, k, path, 64);
+function b64(o: Obj, k: string, path: string, max = 64): string {
+  const s = str(o, k, path, max);
   if (!B64.test(s) || s.length % 4 !== 0) fail(`${path}.${k}`, 'must be base64');
   return s;
 }
@@ -116,7 +117,26 @@ function family(o: Obj, path: string): 4 | 6 {
 
 function parseAddress(v: unknown, path: string): SavedAddress {
   const o = obj(v, path);
-  return { family: family(o, path), bytes: b64(o, 'bytes', path), prefixLength: int(o, 'prefixLength', path, 0, 128), text: str(o, 'text', path), scope: int(o, 'scope', path, 0, 255), flags: int(o, 'flags', path) };
+  const a: SavedAddress = { family: family(o, path), bytes: b64(o, 'bytes', path), prefixLength: int(o, 'prefixLength', path, 0, 128), text: str(o, 'text', path), scope: int(o, 'scope', path, 0, 255), flags: int(o, 'flags', path) };
+  if (o.peer !== undefined) a.peer = b64(o, 'peer', path);
+  if (o.broadcast !== undefined) a.broadcast = b64(o, 'broadcast', path);
+  const label = optStr(o, 'label', path);
+  if (label !== undefined) a.label = label;
+  const metric = optInt(o, 'metric', path);
+  if (metric !== undefined) a.metric = metric;
+  if (o.proto !== undefined) a.proto = int(o, 'proto', path, 0, 255);
+  if (o.lifetime !== undefined) {
+    const l = obj(o.lifetime, `${path}.lifetime`);
+    a.lifetime = { preferred: int(l, 'preferred', `${path}.lifetime`), valid: int(l, 'valid', `${path}.lifetime`) };
+  }
+  return a;
+}
+
+function parseNexthop(v: unknown, path: string): SavedNexthop {
+  const o = obj(v, path);
+  const n: SavedNexthop = { oif: int(o, 'oif', path, 0, 0x7fffffff), flags: int(o, 'flags', path, 0, 255), hops: int(o, 'hops', path, 0, 255) };
+  if (o.gateway !== undefined) n.gateway = b64(o, 'gateway', path);
+  return n;
 }
 
 function parseRoute(v: unknown, path: string): SavedRoute {
@@ -124,7 +144,47 @@ function parseRoute(v: unknown, path: string): SavedRoute {
   const r: SavedRoute = { family: family(o, path), dst: b64(o, 'dst', path), dstLength: int(o, 'dstLength', path, 0, 128), scope: int(o, 'scope', path, 0, 255), text: str(o, 'text', path) };
   if (o.gateway !== undefined) r.gateway = b64(o, 'gateway', path);
   if (o.prefSrc !== undefined) r.prefSrc = b64(o, 'prefSrc', path);
+  for (const k of ['table', 'priority', 'nhId'] as const) {
+    const n = optInt(o, k, path);
+    if (n !== undefined) r[k] = n;
+  }
+  for (const k of ['protocol', 'type', 'pref'] as const) if (o[k] !== undefined) r[k] = int(o, k, path, 0, 255);
+  if (o.flags !== undefined) r.flags = int(o, 'flags', path);
+  if (o.nexthops !== undefined) r.nexthops = list(o.nexthops, `${path}.nexthops`, parseNexthop, 256);
+  if (o.metrics !== undefined) r.metrics = b64(o, 'metrics', path, 4096);
   return r;
+}
+
+function strings(v: unknown, path: string): Record<string, string> {
+  const o = obj(v, path);
+  const out: Record<string, string> = {};
+  for (const k of Object.keys(o)) out[k] = str(o, k, path, 256);
+  return out;
+}
+
+function numbers(v: unknown, path: string): Record<string, number> {
+  const o = obj(v, path);
+  const out: Record<string, number> = {};
+  for (const k of Object.keys(o)) out[k] = int(o, k, path);
+  return out;
+}
+
+const MAC = /^[0-9a-f]{2}(:[0-9a-f]{2}){1,31}$/;
+
+function field(o: Obj, k: string, kind: FieldKind, path: string): unknown {
+  switch (kind) {
+    case 'u32':
+      return int(o, k, path);
+    case 'bool':
+      return bool(o, k, path);
+    case 'string':
+      return str(o, k, path, 256);
+    case 'mac': {
+      const s = str(o, k, path, 96);
+      if (!MAC.test(s)) fail(`${path}.${k}`, 'must be a MAC address');
+      return s;
+    }
+  }
 }
 
 function ifname(o: Obj, k: string, path: string): string {
@@ -145,11 +205,23 @@ export function parseOriginal(v: unknown, path: string): HostOriginal {
     features: flags(o.features, `${path}.features`),
     privateFlags: flags(o.privateFlags, `${path}.privateFlags`),
   };
-  const mac = optStr(o, 'mac', path);
-  if (mac !== undefined) r.mac = mac;
-  for (const k of ['gsoMaxSize', 'groMaxSize', 'gsoIPv4MaxSize', 'groIPv4MaxSize'] as const) {
-    const n = optInt(o, k, path);
-    if (n !== undefined) r[k] = n;
+  // Every link attribute the table knows (link-attributes.ts); records of older versions have fewer.
+  for (const [key, kind] of Object.entries(LINK_STATE_FIELDS)) {
+    if (key !== 'mtu' && o[key] !== undefined) (r as unknown as Record<string, unknown>)[key] = field(o, key, kind, path);
+  }
+  if (o.takenAt !== undefined) r.takenAt = int(o, 'takenAt', path, 0, Number.MAX_SAFE_INTEGER);
+  if (o.featuresAll !== undefined) r.featuresAll = flags(o.featuresAll, `${path}.featuresAll`);
+  if (o.privateFlagsAll !== undefined) r.privateFlagsAll = flags(o.privateFlagsAll, `${path}.privateFlagsAll`);
+  if (o.altnames !== undefined) {
+    r.altnames = list(o.altnames, `${path}.altnames`, (x, p) => {
+      if (typeof x !== 'string' || x.length === 0 || Buffer.byteLength(x) > 127 || x.includes('/')) fail(p, 'must be an interface name');
+      return x;
+    }, 64);
+  }
+  if (o.ipv4Conf !== undefined) r.ipv4Conf = numbers(o.ipv4Conf, `${path}.ipv4Conf`);
+  if (o.ipv6Conf !== undefined) {
+    r.ipv6Conf = strings(o.ipv6Conf, `${path}.ipv6Conf`);
+    for (const k of Object.keys(r.ipv6Conf)) if (!/^[a-z0-9_]+$/.test(k)) fail(`${path}.ipv6Conf.${k}`, 'must be a sysctl name');
   }
   return r;
 }

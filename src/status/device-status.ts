@@ -14,11 +14,12 @@
 import { hostname } from 'node:os';
 import type { DeviceSpec } from '../config/model.js';
 import { type Failure, classifyFailure } from './failure.js';
+import type { Loss } from '../state/device-record.js';
 
 export const DRIVER = 'oci-netdevices.io';
 
 export interface Condition {
-  type: 'Ready' | 'NetworkReady';
+  type: 'Ready' | 'NetworkReady' | 'Restored';
   status: 'True' | 'False';
   reason: string;
   message: string;
@@ -55,6 +56,16 @@ export interface Observed {
   interfaceName: string;
   hardwareAddress?: string;
   ips: string[];
+}
+
+/** After a teardown with losses: per device, a `Restored` condition saying what it came home without. */
+export function lossStatus(losses: readonly Loss[], now: Date = new Date()): DeviceStatus[] {
+  const byDevice = new Map<string, Loss[]>();
+  for (const l of losses) byDevice.set(l.device, [...(byDevice.get(l.device) ?? []), l]);
+  return [...byDevice].map(([device, ls]) => ({
+    driver: DRIVER, pool: hostname(), device,
+    conditions: [{ type: 'Restored', status: 'False', reason: 'RestoredWithLosses', message: ls.map((l) => `${l.what} not restored: ${l.why}`).join('; '), lastTransitionTime: rfc3339(now) }],
+  }));
 }
 
 export const rfc3339 = (d: Date = new Date()): string => d.toISOString().replace(/\.\d{3}Z$/, 'Z');

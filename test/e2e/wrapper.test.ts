@@ -163,6 +163,37 @@ for (const runtime of RUNTIMES) {
       assert.notEqual(missing.code, 0);
     });
 
+    test('delete of a running container without -f: the runtime refuses, the devices stay inside; delete -f then brings them home', async (t) => {
+      const s = setup(t, runtime);
+      const { dev, mtu } = hostDevice(s.c);
+      const b = createBundle({ cleanup: s.c, script: 'sleep 60' });
+      b.setNetDevices([{ name: dev, properties: { name: 'eth3' } }]);
+      const id = randomName('owr');
+      s.c.add(`container ${id}`, () => deleteContainer(runtime, id, s.root));
+      const pidFile = join(s.work, 'init.pid');
+      const g = ['--root', s.root];
+      const cr = runToFile([WRAPPER, ...g, 'create', '--bundle', b.dir, '--pid-file', pidFile, id], s.env, s.work);
+      assert.equal(cr.code, 0, cr.out);
+      const started = runToFile([WRAPPER, ...g, 'start', id], s.env, s.work);
+      assert.equal(started.code, 0, started.out);
+      const pid = readFileSync(pidFile, 'utf8').trim();
+      const inside = (): string => execResult(['nsenter', '-t', pid, '-n', 'ip', '-o', 'link', 'show']).stdout;
+
+      const refused = runToFile([WRAPPER, ...g, 'delete', id], s.env, s.work);
+      assert.notEqual(refused.code, 0, `the real ${runtime} refuses to delete a running container: ${refused.out}`);
+      assert.equal((JSON.parse(runToFile([runtime, ...g, 'state', id], s.env, s.work).out) as { status: string }).status, 'running');
+      assert.match(inside(), /: eth3[:@]/, 'the device is still in the running container');
+      assert.equal(linkExists(dev), false, 'nothing was brought home');
+      assert.match(refused.out, new RegExp(`the devices of ${id} stay in the container: its delete failed and it is running`));
+      assert.ok(status(s.state, id), 'its state is kept');
+
+      const del = runToFile([WRAPPER, ...g, 'delete', '-f', id], s.env, s.work);
+      assert.equal(del.code, 0, del.out);
+      await waitFor(`${dev} home`, () => linkExists(dev));
+      assertHome(dev, mtu);
+      assert.equal(status(s.state, id), undefined);
+    });
+
     test('delete brings devices home even when the runtime ran no poststop hook of ours', async (t) => {
       const s = setup(t, runtime);
       const { dev, mtu } = hostDevice(s.c);

@@ -7,7 +7,7 @@
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Sandbox, baseConfig, sh } from './hook-kit.js';
+import { type Sandbox, baseConfig, ipJson, sh } from './hook-kit.js';
 
 export const CNI_BIN = '/usr/lib/cni';
 export const CNI_KEY = 'oci-netdevices.io/cni';
@@ -48,4 +48,9 @@ export function leases(dir: string, network: string): string[] {
   const d = join(dir, network);
   if (!existsSync(d)) return [];
   return readdirSync(d).filter((f) => /^[0-9a-f.:]+$/.test(f) && f.includes('.')).sort();
+}
+
+/** macvlans on the host stacked on `master` (one left behind would be a leak); other tests' links are not counted. */
+export function macvlansOn(master: string): string[] {
+  return ipJson<Array<{ ifname: string; link?: string }>>(undefined, '-d', 'link', 'show', 'type', 'macvlan').filter((l) => l.link === master).map((l) => l.ifname);
 }

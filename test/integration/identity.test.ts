@@ -6,10 +6,11 @@
  * sharing a sandbox's netns, a broken record in the state directory.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, test } from 'node:test';
-import { Sandbox, baseConfig, ipJson, linkIn, runcState, sh, uniqueName } from './hook-kit.js';
+import { type JsonLink, Sandbox, baseConfig, ipJson, linkIn, runcState, sh, uniqueName } from './hook-kit.js';
 import { cli, snapshot, stateLeft, stopContainer } from './lifecycle-kit.js';
 
 let box = new Sandbox();
@@ -158,7 +159,7 @@ describe('names known before anything moves', () => {
 });
 
 describe('one broken record never blocks a start', () => {
-  test('an abandoned journal that cannot be cleaned up is logged and skipped; the next container starts', () => {
+  test('corrupt records (torn JSON, wrong shape, a journal that cannot be cleaned up) are logged and skipped; the next container starts', () => {
     // A dead hook's journal whose pin is a directory (it can never be unmounted or removed as a file).
     const bogus = uniqueName('c');
     const dir = join(box.stateDir, 'containers', bogus);
@@ -166,10 +167,19 @@ describe('one broken record never blocks a start', () => {
     mkdirSync(pin, { recursive: true });
     const original = { name: uniqueName('gh'), index: 99999, up: false, mtu: 1500, addresses: [], routes: [], features: {}, privateFlags: {} };
     writeFileSync(join(dir, 'journal.json'), JSON.stringify({ version: 1, id: bogus, teardown: 'restore', netnsPin: pin, hookPid: 1, hookStart: '0', devices: [{ hostName: original.name, containerName: 'eth1', original }] }));
-    // And one that is not JSON at all.
+    // A journal that is not JSON at all (a torn write).
     const garbage = uniqueName('c');
     mkdirSync(join(box.stateDir, 'containers', garbage), { recursive: true });
     writeFileSync(join(box.stateDir, 'containers', garbage, 'journal.json'), '{"version": 1, "id": ');
+    // JSON of the wrong shape (devices is not a list).
+    const shape = uniqueName('c');
+    mkdirSync(join(box.stateDir, 'containers', shape), { recursive: true });
+    writeFileSync(join(box.stateDir, 'containers', shape, 'journal.json'), JSON.stringify({ version: 1, id: shape, teardown: 'restore', hookPid: 1, hookStart: '0', devices: 'eth1' }));
+    // A finished hook's leftover journal next to a corrupt devices.json.
+    const torn = uniqueName('c');
+    mkdirSync(join(box.stateDir, 'containers', torn), { recursive: true });
+    writeFileSync(join(box.stateDir, 'containers', torn, 'journal.json'), JSON.stringify({ version: 1, id: torn, teardown: 'restore', hookPid: 1, hookStart: '0', devices: [] }));
+    writeFileSync(join(box.stateDir, 'containers', torn, 'devices.json'), '\u0000\u0000garbage');
 
     const [dev] = box.veth();
     const ctr = box.container();
@@ -178,9 +188,93 @@ describe('one broken record never blocks a start', () => {
     assert.equal(r.status, 0, r.stderr);
     assert.ok(names(ctr.netns).includes('eth1'));
     const text = sh('cat', log);
-    for (const broken of [bogus, garbage]) {
+    for (const broken of [bogus, garbage, shape, torn]) {
       assert.ok(text.split('\n').some((l) => l.includes('could not recover an abandoned container; skipped') && l.includes(`"recovered":"${broken}"`)), `${broken} logged and skipped: ${text}`);
     }
     assert.ok(readdirSync(join(box.stateDir, 'containers')).includes(bogus), 'the broken record is kept for a human');
+  });
+});
+
+/** Another process of a pod: joins the netns `netns` (as an app container joins its sandbox's). */
+function joinNetns(netns: string): number {
+  const child = spawn('ip', ['netns', 'exec', netns, 'sleep', '600'], { stdio: 'ignore', detached: true });
+  box.defer(() => child.kill('SIGKILL'));
+  const pid = child.pid!;
+  for (let i = 0; i < 200 && !existsSync(`/proc/${pid}/exe`); i++) spawnSync('sleep', ['0.01']);
+  for (let i = 0; i < 200; i++) {
+    try {
+      if (readlinkSync(`/proc/${pid}/exe`).includes('sleep')) break;
+    } catch {
+      /* not yet */
+    }
+    spawnSync('sleep', ['0.01']);
+  }
+  return pid;
+}
+
+describe('pods: the sandbox moves the devices, its app containers share them', () => {
+  /** What containerd's CRI writes into every container of a pod: the pod's annotations, plus the sandbox id. */
+  const podConfig = (dev: string, sandbox: string | undefined, type: 'sandbox' | 'container'): Record<string, unknown> => ({
+    ...baseConfig({}),
+    annotations: {
+      'netdevices.nri.containerd.io': `- name: ${dev}\n  new_name: net1\n  address: 10.147.0.2\n  prefix: 24\n`,
+      ...(sandbox !== undefined ? { 'io.kubernetes.cri.sandbox-id': sandbox, 'io.kubernetes.cri.container-type': type } : {}),
+    },
+  });
+
+  for (const how of ['by io.kubernetes.cri.sandbox-id', 'by the same netns inode alone'] as const) {
+    test(`a fake pod (${how}): two app containers start without moving anything; only the sandbox's teardown brings the device home`, () => {
+      const [dev] = box.veth();
+      sh('ip', 'addr', 'add', '10.148.0.1/24', 'dev', dev);
+      sh('ip', 'link', 'set', dev, 'up');
+      const before = snapshot([dev]);
+      const sandbox = box.container();
+      const sid = uniqueName('s');
+      const tag = how.includes('sandbox-id') ? sid : undefined;
+      const sb = box.bundle(podConfig(dev, tag, 'sandbox'));
+      assert.equal(box.hook('createRuntime', runcState(sid, sandbox.pid, sb)).status, 0);
+      const net1 = (): JsonLink | undefined => linkIn(sandbox.netns, 'net1');
+      const moved = net1();
+      assert.ok(moved?.addr_info?.some((a) => a.local === '10.147.0.2'), 'the sandbox got the device');
+
+      const apps = [uniqueName('a'), uniqueName('a')];
+      const appBundle = box.bundle(podConfig(dev, tag, 'container'));
+      const log = join(box.stateDir, 'hook.log');
+      for (const app of apps) {
+        const r = box.hook('createRuntime', runcState(app, joinNetns(sandbox.netns), appBundle), { args: ['--log-file', log] });
+        assert.equal(r.status, 0, `app container ${app}: ${r.stderr}`);
+        assert.deepEqual(net1(), moved, 'the device is untouched: same ifindex, addresses, state');
+      }
+      const seen = sh('cat', log).split('\n').filter((l) => l.includes('device already in this network namespace'));
+      assert.equal(seen.length, 2, 'each app container saw the device and moved nothing');
+      for (const l of seen) assert.ok(l.includes(`"movedBy":"${sid}"`) && l.includes(`"sandbox":${tag !== undefined}`), l);
+      assert.deepEqual(names(sandbox.netns), ['lo', 'net1']);
+
+      for (const app of apps) {
+        const p = box.hook('poststop', stopped(app, appBundle));
+        assert.equal(p.status, 0, p.stderr);
+        assert.deepEqual(net1(), moved, `${app}'s teardown leaves the device to the sandbox`);
+        assert.equal(linkIn(undefined, dev), undefined);
+      }
+      stopContainer(sandbox);
+      const p = box.hook('poststop', stopped(sid, sb));
+      assert.equal(p.status, 0, p.stderr);
+      assert.deepEqual(snapshot([dev]), before, 'the sandbox\'s teardown brings it home as it was');
+      assert.deepEqual(stateLeft(box.stateDir), []);
+      assert.deepEqual(readdirSync(join(box.stateDir, 'status')), [], 'no status left for any of the three');
+    });
+  }
+
+  test('an app container of the pod that is not in the sandbox\'s netns is refused, naming the sandbox', () => {
+    const [dev] = box.veth();
+    const sandbox = box.container();
+    const sid = uniqueName('s');
+    assert.equal(box.hook('createRuntime', runcState(sid, sandbox.pid, box.bundle(podConfig(dev, sid, 'sandbox')))).status, 0);
+    const elsewhere = box.container();
+    const r = box.hook('createRuntime', runcState(uniqueName('a'), elsewhere.pid, box.bundle(podConfig(dev, sid, 'container'))));
+    assert.equal(r.status, 5, r.stderr);
+    assert.match(r.stderr, new RegExp(`claimed by container ${sid} \\(this pod's sandbox, but the device is not in this container's network namespace\\)`));
+    assert.deepEqual(names(elsewhere.netns), ['lo']);
+    assert.ok(linkIn(sandbox.netns, 'net1'), 'the sandbox keeps it');
   });
 });

@@ -61,9 +61,9 @@ describe('poststop (teardown=restore, the default)', () => {
     const r = box.hook('createRuntime', runcState(id, ctr.pid, bundle));
     assert.equal(r.status, 3, r.stderr);
     assert.deepEqual(stateLeft(box.stateDir), [], 'crun runs no poststop after a failed createRuntime: nothing may stay');
-    // A failure after the moves began (a kernel error at the 2nd step) is rolled back the same way.
+    // A failure after the moves began (the kernel refusing the 2nd change, the MTU) is rolled back the same way.
     const bundle2 = box.bundle(baseConfig({ netDevices: { [dev]: { name: 'eth1', networkConfig: { interface: { mtu: 1400 } } } } }));
-    const r2 = box.hook('createRuntime', runcState(id, ctr.pid, bundle2), { env: { OCI_NETDEVICES_TEST_FAIL_STEP: '2' } });
+    const r2 = box.hook('createRuntime', runcState(id, ctr.pid, bundle2), { faults: [{ type: 'change', nth: 2, mode: 'refuse' }] });
     assert.equal(r2.status, 4, r2.stderr);
     assert.deepEqual(stateLeft(box.stateDir), []);
     const p = box.hook('poststop', stopped(id, bundle2));

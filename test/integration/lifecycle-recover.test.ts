@@ -10,16 +10,16 @@ afterEach(() => {
   box = new Sandbox();
 });
 
-/** Starts a 24-device createRuntime and SIGKILLs it at a random moment after its journal appeared. */
-async function killMidApply(): Promise<{ devs: string[]; before: unknown; id: string; bundle: string; delay: number }> {
-  const { devs, config } = manyDevices(box, 24);
+/** Starts an n-device createRuntime and SIGKILLs it at a random moment (below maxDelay ms) after its journal appeared. */
+async function killMidApply(n = 24, args: string[] = [], maxDelay = 400): Promise<{ devs: string[]; before: unknown; id: string; bundle: string; delay: number }> {
+  const { devs, config } = manyDevices(box, n);
   const before = snapshot(devs);
   const ctr = box.container();
   const id = uniqueName('c');
   const bundle = box.bundle(config);
-  const hook = startHook(box.stateDir, 'createRuntime', runcState(id, ctr.pid, bundle));
+  const hook = startHook(box.stateDir, 'createRuntime', runcState(id, ctr.pid, bundle), args);
   await waitForFile(join(box.stateDir, 'containers', id, 'journal.json'));
-  const delay = Math.floor(Math.random() * 400);
+  const delay = Math.floor(Math.random() * maxDelay);
   await new Promise((r) => setTimeout(r, delay));
   hook.kill('SIGKILL');
   const r = await hook.done;
@@ -33,6 +33,21 @@ for (let round = 0; round < 3; round++) {
     const rec = cli(box.stateDir, ['recover']);
     assert.equal(rec.status, 0, rec.stdout + rec.stderr);
     assert.match(rec.stdout, new RegExp(`^${id}: restored: `));
+    assert.deepEqual(snapshot(devs), before, `after SIGKILL at ${delay} ms and recover: ${rec.stdout}`);
+    assert.deepEqual(stateLeft(box.stateDir), []);
+  });
+}
+
+// teardown=kernel has no pin: recovery reaches the devices through the container process's netns
+// (the journal records its pid and start time) and brings every one home, in both modes.
+for (let round = 0; round < 3; round++) {
+  test(`--teardown kernel: SIGKILL at a random point of a 40-device apply, then recover: every device home (round ${round + 1})`, async () => {
+    const { devs, before, id, delay } = await killMidApply(40, ['--teardown', 'kernel'], 600);
+    const rec = cli(box.stateDir, ['recover']);
+    assert.equal(rec.status, 0, rec.stdout + rec.stderr);
+    const line = new RegExp(`^${id}: restored: (.*)$`, 'm').exec(rec.stdout);
+    assert.ok(line, rec.stdout);
+    assert.notEqual(line[1], '-', `killed at ${delay} ms: the journal's devices were brought home, not dropped: ${rec.stdout}`);
     assert.deepEqual(snapshot(devs), before, `after SIGKILL at ${delay} ms and recover: ${rec.stdout}`);
     assert.deepEqual(stateLeft(box.stateDir), []);
   });

@@ -43,3 +43,28 @@ test('configs read from a pipe through /dev/stdin', (t) => {
   const b = validatePiped(join(dir, 'bad.json'));
   assert.equal(b.status, 3, `a pipe is read to its end, not as an empty file: ${b.stderr}`);
 });
+
+test('the CNI annotation is validated too: each problem with its JSON path and attachment; a clean one is listed', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'ond-validate-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const macvlan = { type: 'macvlan', master: 'veth-host1', mode: 'bridge' };
+  const withCni = (attachments: unknown[]) => ({ ...good, annotations: { 'oci-netdevices.io/cni': JSON.stringify(attachments) } });
+  writeFileSync(join(dir, 'bad.json'), JSON.stringify(withCni([
+    { ifName: 'eth1', config: { cniVersion: '1.0.0', name: 'a', plugins: [macvlan] } },
+    { ifName: 'net2', config: { cniVersion: '0.3.1', name: 'b', plugins: [macvlan] } },
+    { ifName: 'net3', config: { cniVersion: '1.0.0', name: 'c', plugins: [{ master: 'x' }] } },
+  ])));
+  const r = validate(join(dir, 'bad.json'));
+  assert.equal(r.status, 3, r.stderr);
+  assert.equal(r.stdout, '');
+  const lines = r.stderr.trim().split('\n');
+  const at = 'annotations["oci-netdevices.io/cni"]';
+  assert.ok(lines.some((l) => l.startsWith(`${at}[0].ifName (device "eth1"): "eth1" is already the container name of a netDevices device`)), lines.join('\n'));
+  assert.ok(lines.some((l) => l.startsWith(`${at}[1].config.cniVersion (device "net2"): `)), lines.join('\n'));
+  assert.ok(lines.some((l) => l.startsWith(`${at}[2].config.plugins[0].type (device "net3"): `) || l.startsWith(`${at}[2].config.plugins[0] (device "net3"): `)), lines.join('\n'));
+
+  writeFileSync(join(dir, 'good.json'), JSON.stringify(withCni([{ ifName: 'net1', config: { cniVersion: '1.0.0', name: 'mv', ...macvlan } }])));
+  const ok = validate(join(dir, 'good.json'));
+  assert.equal(ok.status, 0, ok.stderr);
+  assert.equal(ok.stdout, 'ok: 1 device(s): veth1 -> eth1; 1 CNI attachment(s): net1 (network "mv")\n');
+});

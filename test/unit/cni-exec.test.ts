@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, test } from 'node:test';
 import { Transaction } from '../../src/apply/transaction.js';
-import { addAttachments, checkAttachments, deleteAttachments } from '../../src/cni/attach.js';
+import { addAttachments, addTimeoutMs, checkAttachments, deleteAttachments } from '../../src/cni/attach.js';
 import { CniListError, type RunContext, addList, checkList, delList, pluginConfig } from '../../src/cni/conflist.js';
 import type { CniAttachment, Obj } from '../../src/cni/model.js';
 import { podArgs } from '../../src/cni/pod-args.js';
@@ -91,6 +91,7 @@ test('a plugin error names the plugin and carries its msg; without a spec error,
 
 test('process limits: a hung plugin is killed at the timeout, a flood of stdout is cut, no fd of ours is passed', () => {
   assert.throws(() => addList(attachment('net1', [{ type: 'fa', sleepMs: 20_000 }]), ctx({ timeoutMs: 500 })), /plugin "fa" \(#1\): ADD timed out after 500 ms \(killed\)/);
+  assert.throws(() => addList(attachment('net1', [{ type: 'fa', orphan: true }]), ctx({ timeoutMs: 700 })), /plugin "fa" \(#1\): ADD exited \(status 0\), but a process it left behind held its output open past 700 ms/);
   assert.throws(() => addList(attachment('net1', [{ type: 'fa', flood: 2 * 1024 * 1024 }]), ctx()), /printed more than 1048576 bytes/);
   const marker = join(fake.dir, 'marker-fd');
   const fd = openSync(marker, 'w');
@@ -177,4 +178,36 @@ test('engine: teardown DELs every attachment in reverse with its saved result; a
   deleteAttachments(dir, 'ctr1');
   assert.ok(fake.calls().slice(-2).every((c) => c.env.CNI_NETNS === ''), 'a replaced netns path becomes an empty CNI_NETNS');
   assert.ok(existsSync(pin) && readFileSync(pin, 'utf8') === '');
+});
+
+test('engine: a DEL refused in the very words of the failed ADD is not an undo failure (warned); any other DEL failure is', async () => {
+  const dir = new StateDir(stateRoot);
+  const run = async (second: Obj): Promise<{ undo: Error[]; warned: string[] }> => {
+    const tx = new Transaction();
+    const warned: string[] = [];
+    await assert.rejects(addAttachments([attachment('net1', [{ type: 'fa' }, second])], { dir, id: 'ctr1', netns: '/run/pin', args: [], cniPath: [fake.dir], tx, checkpoint: async () => {}, warn: (m) => warned.push(m) }));
+    return { undo: tx.rollback(), warned };
+  };
+  const same = await run({ type: 'fb', fail: 'ADD DEL', failMsg: 'master ond0 not found' });
+  assert.deepEqual(same.undo, []);
+  assert.equal(same.warned.length, 1);
+  assert.match(same.warned[0]!, /^attachment "net1": DEL refused as ADD was \(nothing to undo\): network "net-net1", plugin "fb" \(#2\): master ond0 not found/);
+  const other = await run({ type: 'fb', fail: 'ADD', failRaw: 'DEL' });
+  assert.equal(other.undo.length, 1, 'a DEL failing otherwise keeps the state for recover');
+  assert.match(other.undo[0]!.message, /plugin "fb" \(#2\): panic: fb crashed/);
+});
+
+test('engine: an ADD never runs past the hook deadline (the plugin timeout is cut to what is left)', async () => {
+  assert.equal(addTimeoutMs(undefined), undefined);
+  assert.equal(addTimeoutMs(1_000_000, 0), 30_000);
+  assert.equal(addTimeoutMs(1_500, 1_000), 500);
+  assert.equal(addTimeoutMs(1_000, 2_000), 1, 'past the deadline: at once');
+  const tx = new Transaction();
+  const started = Date.now();
+  await assert.rejects(
+    addAttachments([attachment('net1', [{ type: 'fa', sleepMs: 20_000 }])], { dir: new StateDir(stateRoot), id: 'ctr1', netns: '/run/pin', args: [], cniPath: [fake.dir], tx, checkpoint: async () => {}, deadlineAt: Date.now() + 700 }),
+    /plugin "fa" \(#1\): ADD timed out after \d+ ms \(killed\)/,
+  );
+  assert.ok(Date.now() - started < 5_000, `killed near the deadline (${Date.now() - started} ms)`);
+  assert.deepEqual(tx.rollback(), []);
 });

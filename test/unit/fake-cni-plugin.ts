@@ -2,8 +2,8 @@
  * A fake CNI plugin for unit tests: a Node script written to a temp dir
  * under several type names. What it does comes from its own config (stdin):
  * `log` (a file: one JSON line per call with verb, env, config, open fds),
- * `fail` (a verb it refuses with a spec error), `failRaw` (a verb it fails
- * without one), `sleepMs`, `flood` (bytes of stdout), `badResult`, `address`.
+ * `fail` (verbs it refuses with a spec error, space-separated; `failMsg` its msg), `failRaw` (a verb it fails
+ * without one), `sleepMs`, `orphan` (leaves a child holding its stdout), `flood` (bytes of stdout), `badResult`, `address`.
  * ADD passes prevResult on with its own interface added, as chained plugins do.
  */
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -19,9 +19,10 @@ if (conf.log) {
   const fds = fs.readdirSync('/proc/self/fd').map((fd) => { try { return fs.readlinkSync('/proc/self/fd/' + fd); } catch { return '?'; } });
   fs.appendFileSync(conf.log, JSON.stringify({ verb, type, env: process.env, conf, fds }) + '\n');
 }
+if (conf.orphan) require('node:child_process').spawn('sleep', ['5'], { stdio: ['ignore', 1, 'ignore'], detached: true }).unref();
 if (conf.sleepMs) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, conf.sleepMs);
 if (conf.flood) { fs.writeSync(1, 'x'.repeat(conf.flood)); process.exit(0); }
-if (conf.fail === verb) { process.stdout.write(JSON.stringify({ cniVersion: conf.cniVersion, code: 7, msg: type + ' refused ' + verb, details: 'as told' })); process.exit(1); }
+if (typeof conf.fail === 'string' && conf.fail.split(' ').includes(verb)) { process.stdout.write(JSON.stringify({ cniVersion: conf.cniVersion, code: 7, msg: conf.failMsg || type + ' refused ' + verb, details: 'as told' })); process.exit(1); }
 if (conf.failRaw === verb) { process.stderr.write('panic: ' + type + ' crashed\n'); process.exit(2); }
 if (verb !== 'ADD') process.exit(0);
 if (conf.badResult) { process.stdout.write(JSON.stringify({ cniVersion: conf.cniVersion, ips: [{ address: 'nonsense' }] })); process.exit(0); }

@@ -16,9 +16,20 @@
  * - RTM_GETLINK by index, by IFLA_IFNAME, or NLM_F_DUMP
  * - RTM_NEWLINK/RTM_SETLINK on an existing link: IFLA_NET_NS_FD, IFLA_IFNAME
  *   (rename), IFLA_MTU (checked against minMtu/maxMtu), IFLA_ADDRESS, the four
- *   GSO/GRO size attributes, IFF_UP through ifi_flags/ifi_change
- * - RTM_NEWADDR (EEXIST with NLM_F_EXCL), RTM_DELADDR, RTM_GETADDR dump
- * - RTM_NEWROUTE (EXCL / REPLACE), RTM_DELROUTE, RTM_GETROUTE dump
+ *   GSO/GRO size attributes, IFLA_TXQLEN, IFLA_IFALIAS (empty: removed),
+ *   IFLA_GROUP, IFF_UP/IFF_PROMISC/IFF_ALLMULTI/IFF_NOARP through
+ *   ifi_flags/ifi_change. Names and altnames share one namespace per netns: a
+ *   rename, an altname or a move onto a taken one is EEXIST (as the kernel's
+ *   move refuses a device whose altname is taken in the target netns).
+ * - RTM_NEWLINKPROP/RTM_DELLINKPROP: IFLA_PROP_LIST of IFLA_ALT_IFNAME
+ * - RTM_NEWADDR (EEXIST with NLM_F_EXCL), RTM_DELADDR, RTM_GETADDR dump; an
+ *   address keeps its peer, broadcast, label, flags, metric, proto and
+ *   lifetimes (IFA_F_PERMANENT when its valid lifetime is forever)
+ * - RTM_NEWROUTE (EXCL / REPLACE), RTM_DELROUTE, RTM_GETROUTE dump; a route
+ *   keeps table, protocol, type, metric, flags and next hops (RTA_MULTIPATH);
+ *   routes of different metrics are different routes. An IPv4 gateway must be
+ *   on a subnet of an address of the device unless the route is onlink
+ *   (RTNH_F_ONLINK): else ENETUNREACH, as the kernel's fib_check_nh.
  * Anything else is answered EOPNOTSUPP. Every request is answered like the
  * kernel with NETLINK_CAP_ACK + NETLINK_EXT_ACK: replies, then an ack (or a
  * NLMSG_DONE for dumps), errors with the kernel's text as NLMSGERR_ATTR_MSG.
@@ -35,12 +46,12 @@
  * recv() with nothing queued throws instead of blocking.
  */
 import { constants as os } from 'node:os';
-import { type Addr, decodeAddr } from '../../src/netlink/addr.js';
+import { type Addr, decodeAddr, encodeCacheInfo } from '../../src/netlink/addr.js';
 import { type Attr, AttrSet, align4, attr, hostLittleEndian as LE } from '../../src/netlink/attr.js';
-import { NL, RTNL } from '../../src/netlink/constants.js';
+import { NL, RTNL, RTNL3 } from '../../src/netlink/constants.js';
 import { type IncomingMessage, type OutgoingMessage, decodeMessages, messageLength, writeMessage } from '../../src/netlink/message.js';
 import { bytesToMac } from '../../src/netlink/link.js';
-import { decodeRoute, type Route } from '../../src/netlink/route.js';
+import { decodeRoute, encodeMultipath, type Route } from '../../src/netlink/route.js';
 import { IFADDRMSG_LEN, IFINFOMSG_LEN, decodeIfInfo, encodeIfAddr, encodeIfInfo, encodeRtMsg } from '../../src/netlink/rtnl-headers.js';
 import type { Transport } from '../../src/netlink/socket.js';
 
@@ -60,6 +71,13 @@ export interface FakeLink {
   groMaxSize?: number;
   gsoIPv4MaxSize?: number;
   groIPv4MaxSize?: number;
+  txqlen?: number;
+  ifalias?: string;
+  group?: number;
+  altnames?: string[];
+  promisc?: boolean;
+  allmulti?: boolean;
+  noarp?: boolean;
 }
 
 export type FakeLinkInit = Partial<FakeLink> & { name: string };
@@ -270,6 +288,10 @@ export class FakeRtnlKernel implements Transport {
       case RTNL.RTM_SETLINK:
         this.setLink(m);
         return [];
+      case RTNL3.RTM_NEWLINKPROP:
+      case RTNL3.RTM_DELLINKPROP:
+        this.linkProp(m);
+        return [];
       case RTNL.RTM_NEWADDR:
         this.newAddr(m);
         return [];
@@ -295,6 +317,26 @@ export class FakeRtnlKernel implements Transport {
 
   private find(ref: string | number, netns: string): FakeLink | undefined {
     return this.world.links.find((l) => l.netns === netns && (typeof ref === 'number' ? l.index === ref : l.name === ref));
+  }
+
+  /** The link in `netns` that has `name` as its name or an altname. */
+  private holder(name: string, netns: string): FakeLink | undefined {
+    return this.world.links.find((l) => l.netns === netns && (l.name === name || (l.altnames ?? []).includes(name)));
+  }
+
+  private linkProp(m: IncomingMessage): void {
+    const link = this.target(m);
+    const props = new AttrSet(m.payload, IFINFOMSG_LEN).nested(RTNL3.IFLA_PROP_LIST);
+    const names = (props?.all ?? []).filter((x) => x.type === RTNL3.IFLA_ALT_IFNAME).map((x) => Buffer.from(x.data).toString('utf8').replace(/\0.*$/s, ''));
+    if (names.length === 0) throw new KernelError(E.EINVAL);
+    const have = link.altnames ?? [];
+    if (m.type === RTNL3.RTM_NEWLINKPROP) {
+      for (const n of names) if (this.holder(n, link.netns) !== undefined) throw new KernelError(E.EEXIST);
+      link.altnames = [...have, ...names];
+    } else {
+      for (const n of names) if (!have.includes(n)) throw new KernelError(E.ENOENT);
+      link.altnames = have.filter((n) => !names.includes(n));
+    }
   }
 
   private freeIndex(netns: string): number {
@@ -325,8 +367,9 @@ export class FakeRtnlKernel implements Transport {
     const ns = toNs ?? link.netns;
     const rename = h.index > 0 ? a.str(RTNL.IFLA_IFNAME) : undefined;
     const newName = rename ?? link.name;
-    const clash = this.find(newName, ns);
+    const clash = this.holder(newName, ns);
     if (clash !== undefined && clash !== link) throw new KernelError(E.EEXIST, toNs !== undefined ? 'A device with the same name exists in the target netns' : undefined);
+    if (toNs !== undefined && toNs !== link.netns && (link.altnames ?? []).some((n) => this.holder(n, toNs) !== undefined)) throw new KernelError(E.EEXIST);
     const mtu = a.u32(RTNL.IFLA_MTU);
     if (mtu !== undefined && link.minMtu !== undefined && mtu < link.minMtu) throw new KernelError(E.EINVAL, `mtu less than device minimum`);
     if (mtu !== undefined && link.maxMtu !== undefined && mtu > link.maxMtu) throw new KernelError(E.EINVAL, `mtu greater than device maximum`);
@@ -335,7 +378,7 @@ export class FakeRtnlKernel implements Transport {
 
     if (toNs !== undefined && toNs !== link.netns) {
       this.world.addrs = this.world.addrs.filter((x) => !(x.netns === link.netns && x.index === link.index));
-      this.world.routes = this.world.routes.filter((x) => !(x.netns === link.netns && x.oif === link.index));
+      this.world.routes = this.world.routes.filter((x) => !(x.netns === link.netns && (x.oif === link.index || x.nexthopOifs.includes(link.index))));
       if (this.find(link.index, toNs) !== undefined) link.index = this.freeIndex(toNs);
       link.netns = toNs;
       link.up = false;
@@ -354,6 +397,19 @@ export class FakeRtnlKernel implements Transport {
       if (v !== undefined) link[key] = v;
     }
     if ((h.change & RTNL.IFF_UP) !== 0) link.up = (h.flags & RTNL.IFF_UP) !== 0;
+    for (const [key, bit] of [['promisc', RTNL3.IFF_PROMISC], ['allmulti', RTNL3.IFF_ALLMULTI], ['noarp', RTNL3.IFF_NOARP]] as const) {
+      if ((h.change & bit) !== 0) link[key] = (h.flags & bit) !== 0;
+    }
+    const txqlen = a.u32(RTNL3.IFLA_TXQLEN);
+    if (txqlen !== undefined) link.txqlen = txqlen;
+    const alias = a.raw(RTNL3.IFLA_IFALIAS);
+    if (alias !== undefined) {
+      const text = Buffer.from(alias).toString('utf8').replace(/\0.*$/s, '');
+      if (text === '') delete link.ifalias;
+      else link.ifalias = text;
+    }
+    const group = a.u32(RTNL3.IFLA_GROUP);
+    if (group !== undefined) link.group = group;
   }
 
   private newAddr(m: IncomingMessage): void {
@@ -364,7 +420,9 @@ export class FakeRtnlKernel implements Transport {
       if ((m.flags & NL.NLM_F_EXCL) !== 0) throw new KernelError(E.EEXIST);
       return;
     }
-    this.world.addrs.push({ ...a, netns: this.netns });
+    const finite = a.cacheInfo !== undefined && a.cacheInfo.valid !== RTNL3.IFA_INFINITY_LIFETIME;
+    const flags = finite ? a.flags & ~RTNL.IFA_F_PERMANENT : a.flags | RTNL.IFA_F_PERMANENT;
+    this.world.addrs.push({ ...a, flags, netns: this.netns });
   }
 
   private delAddr(m: IncomingMessage): void {
@@ -375,12 +433,32 @@ export class FakeRtnlKernel implements Transport {
   }
 
   private sameDst(x: Route, r: Route): boolean {
-    return x.family === r.family && x.table === r.table && x.dstLength === r.dstLength && bytesEqual(x.dst, r.dst);
+    return x.family === r.family && x.table === r.table && x.dstLength === r.dstLength && bytesEqual(x.dst, r.dst) && (x.priority ?? 0) === (r.priority ?? 0);
+  }
+
+  /** fib_check_nh: an IPv4 gateway must be on a subnet of the device (or the route onlink). */
+  private reachable(r: Route, oif: number, gateway: Uint8Array | undefined, flags: number): boolean {
+    if (r.family !== 4 || gateway === undefined || (flags & RTNL3.RTNH_F_ONLINK) !== 0) return true;
+    const inSubnet = (a: FakeAddr): boolean => {
+      const bits = a.prefixLength;
+      for (let i = 0; i < 4; i++) {
+        const m = bits >= (i + 1) * 8 ? 0xff : bits <= i * 8 ? 0 : (0xff << (8 - (bits - i * 8))) & 0xff;
+        if (((a.bytes[i] ?? 0) & m) !== ((gateway[i] ?? 0) & m)) return false;
+      }
+      return true;
+    };
+    const onLink = this.addrs().some((a) => a.index === oif && a.family === 4 && (a.flags & RTNL3.IFA_F_NOPREFIXROUTE) === 0 && inSubnet(a));
+    const viaRoute = this.routes().some((x) => x.oif === oif && x.family === 4 && x.gateway === undefined && inSubnet({ ...x, bytes: x.dst, prefixLength: x.dstLength, index: oif, flags: 0, netns: this.netns }));
+    return onLink || viaRoute;
   }
 
   private newRoute(m: IncomingMessage): void {
     const r = decodeRoute(m);
-    if (this.find(r.oif, this.netns) === undefined) throw new KernelError(E.ENODEV);
+    const hops = r.nexthops ?? [{ oif: r.oif, gateway: r.gateway, flags: r.flags ?? 0, hops: 0 }];
+    for (const n of hops) {
+      if (this.find(n.oif, this.netns) === undefined) throw new KernelError(E.ENODEV);
+      if (!this.reachable(r, n.oif, n.gateway, (r.flags ?? 0) | n.flags)) throw new KernelError(E.ENETUNREACH, 'Nexthop has invalid gateway');
+    }
     const i = this.world.routes.findIndex((x) => x.netns === this.netns && this.sameDst(x, r));
     if (i >= 0) {
       if ((m.flags & NL.NLM_F_REPLACE) !== 0) {
@@ -438,14 +516,24 @@ function linkMessage(l: FakeLink): OutgoingMessage {
   if (l.groMaxSize !== undefined) attrs.push(attr.u32(RTNL.IFLA_GRO_MAX_SIZE, l.groMaxSize));
   if (l.gsoIPv4MaxSize !== undefined) attrs.push(attr.u32(RTNL.IFLA_GSO_IPV4_MAX_SIZE, l.gsoIPv4MaxSize));
   if (l.groIPv4MaxSize !== undefined) attrs.push(attr.u32(RTNL.IFLA_GRO_IPV4_MAX_SIZE, l.groIPv4MaxSize));
-  return { type: RTNL.RTM_NEWLINK, flags: 0, header: encodeIfInfo({ family: NL.AF_UNSPEC, index: l.index, flags: l.up ? RTNL.IFF_UP : 0 }), attrs };
+  if (l.txqlen !== undefined) attrs.push(attr.u32(RTNL3.IFLA_TXQLEN, l.txqlen));
+  if (l.ifalias !== undefined) attrs.push(attr.str(RTNL3.IFLA_IFALIAS, l.ifalias));
+  if (l.group !== undefined) attrs.push(attr.u32(RTNL3.IFLA_GROUP, l.group));
+  if ((l.altnames ?? []).length > 0) attrs.push(attr.nest(RTNL3.IFLA_PROP_LIST, l.altnames!.map((n) => attr.str(RTNL3.IFLA_ALT_IFNAME, n))));
+  const flags = (l.up ? RTNL.IFF_UP : 0) | (l.promisc === true ? RTNL3.IFF_PROMISC : 0) | (l.allmulti === true ? RTNL3.IFF_ALLMULTI : 0) | (l.noarp === true ? RTNL3.IFF_NOARP : 0);
+  return { type: RTNL.RTM_NEWLINK, flags: 0, header: encodeIfInfo({ family: NL.AF_UNSPEC, index: l.index, flags }), attrs };
 }
 
 function addrMessage(a: FakeAddr): OutgoingMessage {
-  const attrs: Attr[] = [attr.bytes(RTNL.IFA_ADDRESS, a.bytes)];
-  if (a.family === 4) attrs.push(attr.bytes(RTNL.IFA_LOCAL, a.bytes));
+  const attrs: Attr[] = [attr.bytes(RTNL.IFA_ADDRESS, a.peer ?? a.bytes)];
+  if (a.family === 4 || a.peer !== undefined) attrs.push(attr.bytes(RTNL.IFA_LOCAL, a.bytes));
   if (a.label !== undefined) attrs.push(attr.str(RTNL.IFA_LABEL, a.label));
+  if (a.broadcast !== undefined) attrs.push(attr.bytes(RTNL3.IFA_BROADCAST, a.broadcast));
   attrs.push(attr.u32(RTNL.IFA_FLAGS, a.flags));
+  if (a.metric !== undefined) attrs.push(attr.u32(RTNL3.IFA_RT_PRIORITY, a.metric));
+  if (a.proto !== undefined) attrs.push(attr.u8(RTNL3.IFA_PROTO, a.proto));
+  const inf = RTNL3.IFA_INFINITY_LIFETIME;
+  attrs.push(attr.bytes(RTNL3.IFA_CACHEINFO, encodeCacheInfo(a.cacheInfo?.preferred ?? inf, a.cacheInfo?.valid ?? inf)));
   const header = encodeIfAddr({ family: a.family === 6 ? NL.AF_INET6 : NL.AF_INET, prefixLength: a.prefixLength, flags: a.flags & 0xff, scope: a.scope, index: a.index });
   return { type: RTNL.RTM_NEWADDR, flags: 0, header: header.subarray(0, IFADDRMSG_LEN), attrs };
 }
@@ -456,9 +544,10 @@ function routeMessage(r: FakeRoute): OutgoingMessage {
   if (r.gateway !== undefined) attrs.push(attr.bytes(RTNL.RTA_GATEWAY, r.gateway));
   if (r.prefSrc !== undefined) attrs.push(attr.bytes(RTNL.RTA_PREFSRC, r.prefSrc));
   if (r.priority !== undefined) attrs.push(attr.u32(RTNL.RTA_PRIORITY, r.priority));
+  if (r.nexthops !== undefined) attrs.push(attr.bytes(RTNL.RTA_MULTIPATH, encodeMultipath(r.nexthops)));
   const header = encodeRtMsg({
     family: r.family === 6 ? NL.AF_INET6 : NL.AF_INET, dstLength: r.dstLength, srcLength: 0, tos: 0, table: r.table < 256 ? r.table : RTNL.RT_TABLE_UNSPEC,
-    protocol: r.protocol, scope: r.scope, type: r.type, flags: 0,
+    protocol: r.protocol, scope: r.scope, type: r.type, flags: r.flags ?? 0,
   });
   return { type: RTNL.RTM_NEWROUTE, flags: 0, header, attrs };
 }

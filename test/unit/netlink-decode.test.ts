@@ -105,12 +105,12 @@ describe('RTM_NEWLINK', () => {
 });
 
 describe('RTM_NEWADDR', () => {
-  test('IPv4: IFA_LOCAL wins over IFA_ADDRESS (the peer), IFA_FLAGS over the 8-bit flags, label kept', () => {
+  test('IPv4: IFA_LOCAL is the address, a differing IFA_ADDRESS the peer, IFA_FLAGS over the 8-bit flags, label kept', () => {
     const m = only(wire({
       type: 20, flags: 2, seq: 1,
       body: h('02 18 80 00 07000000', '0800 0100 0a0000fe', '0800 0200 0a000002', '0900 0300 65746831 00000000', '0800 0800 80020000'),
     }));
-    assert.deepEqual(decodeAddr(m), { family: 4, bytes: Uint8Array.of(10, 0, 0, 2), prefixLength: 24, index: 7, scope: 0, flags: 0x280, label: 'eth1' });
+    assert.deepEqual(decodeAddr(m), { family: 4, bytes: Uint8Array.of(10, 0, 0, 2), peer: Uint8Array.of(10, 0, 0, 254), prefixLength: 24, index: 7, scope: 0, flags: 0x280, label: 'eth1' });
   });
 
   test('IPv6 link-local without IFA_FLAGS: header flags and scope', () => {

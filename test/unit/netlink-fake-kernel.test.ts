@@ -6,8 +6,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { addrAdd, addrDel, addrList } from '../../src/netlink/addr.js';
-import { RTNL } from '../../src/netlink/constants.js';
-import { linkGet, linkList, linkSetMac, linkSetMtu, linkSetName, linkSetNs, linkSetOffloadSizes, linkSetUp } from '../../src/netlink/link.js';
+import { RTNL, RTNL3 } from '../../src/netlink/constants.js';
+import { linkAltname, linkGet, linkList, linkSetAlias, linkSetFlags, linkSetGroup, linkSetMac, linkSetMtu, linkSetName, linkSetNs, linkSetOffloadSizes, linkSetTxqlen, linkSetUp } from '../../src/netlink/link.js';
 import { NetlinkError } from '../../src/netlink/message.js';
 import { routeAdd, routeDel, routeList, routeReplace } from '../../src/netlink/route.js';
 import { NetlinkSocket } from '../../src/netlink/socket.js';
@@ -122,8 +122,9 @@ describe('addresses', () => {
     assert.deepEqual(out.map((o) => (o.ok ? 'ok' : o.error.code)), ['ok', 'ok', 'EEXIST', 'ENODEV']);
     const listed = hostSock.run(addrList());
     assert.deepEqual(listed.map((x) => [x.family, Buffer.from(x.bytes).toString('hex'), x.prefixLength, x.index, x.flags]), [
-      [4, '0a000002', 24, 7, RTNL.IFA_F_NODAD],
-      [6, 'fd000000000000000000000000000002', 64, 7, RTNL.IFA_F_NODAD],
+      // Like the kernel: an address without a finite lifetime is permanent.
+      [4, '0a000002', 24, 7, RTNL.IFA_F_NODAD | RTNL.IFA_F_PERMANENT],
+      [6, 'fd000000000000000000000000000002', 64, 7, RTNL.IFA_F_NODAD | RTNL.IFA_F_PERMANENT],
     ]);
     hostSock.run(addrDel(7, a));
     refused(() => hostSock.run(addrDel(7, a)), 'EADDRNOTAVAIL');
@@ -141,7 +142,9 @@ describe('addresses', () => {
 
 describe('routes', () => {
   test('add, EEXIST on the same destination, replace, list, delete', () => {
-    const { hostSock } = world();
+    const { host, hostSock } = world();
+    // The gateways are on a subnet of each device (else ENETUNREACH, see below).
+    for (const index of [7, 2]) host.addAddr({ family: 4, bytes: v4(10, 0, 0, index), prefixLength: 24, index });
     const r = { family: 4 as const, dst: v4(10, 9, 0, 0), dstLength: 16, gateway: v4(10, 0, 0, 1), scope: 0, oif: 7 };
     hostSock.run(routeAdd(r, 'a'));
     refused(() => hostSock.run(routeAdd({ ...r, gateway: v4(10, 0, 0, 254) }, 'b')), 'EEXIST');
@@ -211,5 +214,61 @@ describe('transport behaviour', () => {
     assert.equal(host.sent.length, 1);
     assert.equal(host.sent[0]!.length, 40);
     assert.throws(() => host.recv(), /nothing queued/);
+  });
+});
+
+describe('issue 10: what a device carries (the fake kernel models each attribute)', () => {
+  test('txqueuelen, alias (set and removed), group, promisc/allmulti/noarp are kept and reported', () => {
+    const { host, hostSock } = world();
+    const mask = RTNL3.IFF_PROMISC | RTNL3.IFF_ALLMULTI | RTNL3.IFF_NOARP;
+    hostSock.runBatch([linkSetTxqlen(7, 500), linkSetAlias(7, 'uplink'), linkSetGroup(7, 5), linkSetFlags(7, RTNL3.IFF_PROMISC | RTNL3.IFF_NOARP, mask, 'x')]);
+    const l = hostSock.run(linkGet({ index: 7 }));
+    assert.deepEqual([l.txqlen, l.ifalias, l.group, (l.flags & mask) === (RTNL3.IFF_PROMISC | RTNL3.IFF_NOARP)], [500, 'uplink', 5, true]);
+    hostSock.run(linkSetAlias(7, ''));
+    assert.equal(host.link(7)!.ifalias, undefined);
+    assert.equal(hostSock.run(linkGet({ index: 7 })).ifalias, undefined);
+  });
+
+  test('altnames: added, listed, deleted; names and altnames share a namespace; a move onto a taken altname is EEXIST', () => {
+    const { host, ctr, hostSock, ctrSock } = world();
+    hostSock.run(linkAltname(7, 'uplink0', true));
+    assert.deepEqual(hostSock.run(linkGet({ index: 7 })).altnames, ['uplink0']);
+    refused(() => hostSock.run(linkAltname(2, 'uplink0', true)), 'EEXIST');
+    refused(() => hostSock.run(linkAltname(2, 'eth1', true)), 'EEXIST');
+    refused(() => hostSock.run(linkSetName(2, 'uplink0')), 'EEXIST');
+    // The container has a device whose name is eth1's altname: the move is refused and nothing moves.
+    ctr.addLink({ name: 'uplink0', netns: 'ctr' });
+    refused(() => hostSock.run(linkSetNs({ index: 7 }, 9, 'e1')), 'EEXIST');
+    assert.equal(host.link(7, 'host')?.name, 'eth1');
+    hostSock.run(linkAltname(7, 'uplink0', false));
+    refused(() => hostSock.run(linkAltname(7, 'uplink0', false)), 'ENOENT');
+    hostSock.run(linkSetNs({ index: 7 }, 9, 'e1'));
+    assert.equal(ctrSock.run(linkGet({ name: 'e1' })).altnames, undefined);
+  });
+
+  test('an address keeps peer, broadcast, label, flags, metric, proto and lifetimes; finite ones are not permanent', () => {
+    const { hostSock } = world();
+    hostSock.run(addrAdd(7, { family: 4, bytes: v4(10, 1, 0, 1), prefixLength: 24 }, { broadcast: v4(10, 1, 0, 254), label: 'eth1:web', flags: RTNL3.IFA_F_NOPREFIXROUTE, metric: 50, proto: 4, lifetime: { preferred: 1800, valid: 3600 } }));
+    hostSock.run(addrAdd(7, { family: 4, bytes: v4(10, 2, 0, 1), prefixLength: 32 }, { peer: v4(10, 2, 0, 2) }));
+    const [a, p] = hostSock.run(addrList());
+    assert.deepEqual([a!.broadcast, a!.label, a!.flags, a!.metric, a!.proto, a!.cacheInfo?.valid, a!.cacheInfo?.preferred], [v4(10, 1, 0, 254), 'eth1:web', RTNL3.IFA_F_NOPREFIXROUTE, 50, 4, 3600, 1800]);
+    assert.deepEqual([p!.bytes, p!.peer, p!.flags, p!.cacheInfo?.valid], [v4(10, 2, 0, 1), v4(10, 2, 0, 2), RTNL.IFA_F_PERMANENT, RTNL3.IFA_INFINITY_LIFETIME]);
+  });
+
+  test('routes keep table, protocol, metric, flags and next hops; another metric is another route; an off-subnet gateway needs onlink', () => {
+    const { host, hostSock } = world();
+    host.addAddr({ family: 4, bytes: v4(10, 0, 0, 7), prefixLength: 24, index: 7 });
+    const r = { family: 4 as const, dst: v4(10, 9, 0, 0), dstLength: 16, gateway: v4(10, 0, 0, 1), scope: 0, oif: 7, table: 100, protocol: RTNL.RTPROT_STATIC, priority: 100 };
+    hostSock.run(routeAdd(r, 'a'));
+    hostSock.run(routeAdd({ ...r, priority: 200 }, 'b'));
+    refused(() => hostSock.run(routeAdd({ ...r, dst: v4(10, 8, 0, 0), gateway: v4(192, 0, 2, 1) }, 'c')), 'ENETUNREACH', 'Nexthop has invalid gateway');
+    hostSock.run(routeAdd({ ...r, dst: v4(10, 8, 0, 0), gateway: v4(192, 0, 2, 1), flags: RTNL3.RTNH_F_ONLINK }, 'd'));
+    hostSock.run(routeAdd({ family: 4, dst: v4(10, 7, 0, 0), dstLength: 16, scope: 0, oif: 0, nexthops: [{ oif: 7, flags: RTNL3.RTNH_F_ONLINK, hops: 1, gateway: v4(192, 0, 2, 9) }, { oif: 2, flags: RTNL3.RTNH_F_ONLINK, hops: 0, gateway: v4(192, 0, 2, 8) }] }, 'e'));
+    const listed = hostSock.run(routeList());
+    assert.deepEqual(listed.map((x) => [x.table, x.protocol, x.priority, x.flags]), [[100, RTNL.RTPROT_STATIC, 100, undefined], [100, RTNL.RTPROT_STATIC, 200, undefined], [100, RTNL.RTPROT_STATIC, 100, RTNL3.RTNH_F_ONLINK], [RTNL.RT_TABLE_MAIN, RTNL.RTPROT_BOOT, undefined, undefined]]);
+    assert.deepEqual(listed[3]!.nexthops, [{ oif: 7, flags: RTNL3.RTNH_F_ONLINK, hops: 1, gateway: v4(192, 0, 2, 9) }, { oif: 2, flags: RTNL3.RTNH_F_ONLINK, hops: 0, gateway: v4(192, 0, 2, 8) }]);
+    // A move takes every route that uses the device, a multipath one through it too.
+    hostSock.run(linkSetNs({ index: 7 }, 9));
+    assert.deepEqual(hostSock.run(routeList()), []);
   });
 });

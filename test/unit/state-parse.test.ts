@@ -8,16 +8,31 @@ const b64 = fc.uint8Array({ minLength: 4, maxLength: 16 }).map((b) => Buffer.fro
 const u32 = fc.integer({ min: 0, max: 0xffffffff });
 const flags = fc.dictionary(fc.stringMatching(/^[a-z][a-z0-9-]{0,20}$/), fc.boolean(), { maxKeys: 4 });
 
-const address = fc.record({ family: fc.constantFrom<4 | 6>(4, 6), bytes: b64, prefixLength: fc.integer({ min: 0, max: 128 }), text: fc.string(), scope: fc.integer({ min: 0, max: 255 }), flags: u32 });
+const u8 = fc.integer({ min: 0, max: 255 });
+const address = fc.record(
+  {
+    family: fc.constantFrom<4 | 6>(4, 6), bytes: b64, prefixLength: fc.integer({ min: 0, max: 128 }), text: fc.string(), scope: u8, flags: u32,
+    peer: b64, broadcast: b64, label: fc.string({ maxLength: 15 }), metric: u32, proto: u8, lifetime: fc.record({ preferred: u32, valid: u32 }),
+  },
+  { requiredKeys: ['family', 'bytes', 'prefixLength', 'text', 'scope', 'flags'] },
+);
+const nexthop = fc.record({ oif: fc.integer({ min: 0, max: 0x7fffffff }), flags: u8, hops: u8, gateway: b64 }, { requiredKeys: ['oif', 'flags', 'hops'] });
 const route = fc.record(
-  { family: fc.constantFrom<4 | 6>(4, 6), dst: b64, dstLength: fc.integer({ min: 0, max: 128 }), gateway: b64, prefSrc: b64, scope: fc.integer({ min: 0, max: 255 }), text: fc.string() },
+  {
+    family: fc.constantFrom<4 | 6>(4, 6), dst: b64, dstLength: fc.integer({ min: 0, max: 128 }), gateway: b64, prefSrc: b64, scope: u8, text: fc.string(),
+    table: u32, protocol: u8, type: u8, priority: u32, flags: u32, nexthops: fc.array(nexthop, { maxLength: 3 }), metrics: b64, pref: u8, nhId: u32,
+  },
   { requiredKeys: ['family', 'dst', 'dstLength', 'scope', 'text'] },
 );
 const original = fc.record(
   {
-    name: ifname, index: fc.integer({ min: 1, max: 0x7fffffff }), up: fc.boolean(), mtu: u32, mac: fc.string(),
+    name: ifname, index: fc.integer({ min: 1, max: 0x7fffffff }), up: fc.boolean(), mtu: u32, mac: fc.array(fc.integer({ min: 0, max: 255 }), { minLength: 6, maxLength: 6 }).map((b) => b.map((x) => x.toString(16).padStart(2, '0')).join(':')),
     gsoMaxSize: u32, groMaxSize: u32, gsoIPv4MaxSize: u32, groIPv4MaxSize: u32,
     addresses: fc.array(address, { maxLength: 3 }), routes: fc.array(route, { maxLength: 3 }), features: flags, privateFlags: flags,
+    promisc: fc.boolean(), allmulti: fc.boolean(), noarp: fc.boolean(), txqlen: u32, ifalias: fc.string({ maxLength: 64 }), group: u32,
+    altnames: fc.array(fc.stringMatching(/^[a-z][a-z0-9._-]{0,30}$/), { maxLength: 3 }), takenAt: fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }),
+    ipv4Conf: fc.dictionary(fc.stringMatching(/^[1-9][0-9]?$/), u32, { maxKeys: 4 }), ipv6Conf: fc.dictionary(fc.stringMatching(/^[a-z][a-z0-9_]{0,20}$/), fc.string({ maxLength: 20 }), { maxKeys: 4 }),
+    featuresAll: flags, privateFlagsAll: flags,
   },
   { requiredKeys: ['name', 'index', 'up', 'mtu', 'addresses', 'routes', 'features', 'privateFlags'] },
 );

@@ -13,6 +13,8 @@ export const ExitCode = {
   policy: 6,
   /** Every device came home, but some of its host state could not be restored (each loss is reported). */
   restoredWithLosses: 7,
+  /** Stopped by SIGTERM/SIGINT or past --timeout; what was done was rolled back (or kept, if already committed). */
+  interrupted: 8,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
@@ -27,6 +29,14 @@ export abstract class NetDevError extends Error {
 export class UsageError extends NetDevError {
   readonly exitCode = ExitCode.usage;
   override name = 'UsageError';
+}
+
+/**
+ * The state directory, or a file in it, cannot be trusted (a symlink, not ours, writable by
+ * group or others): whatever it says is not acted on, and nothing is touched.
+ */
+export class UntrustedStateError extends UsageError {
+  override name = 'UntrustedStateError';
 }
 
 /** One problem found while validating input. */
@@ -83,6 +93,21 @@ export class StepError extends NetDevError {
   }
 }
 
+/**
+ * The kernel failed a call made outside a transaction step (a namespace view, a read-back),
+ * or did not answer at all: what was asked, where, and why. Exit 4 like a failed step.
+ */
+export class KernelError extends NetDevError {
+  readonly exitCode = ExitCode.kernel;
+  override name = 'KernelError';
+  constructor(
+    message: string,
+    override readonly cause?: unknown,
+  ) {
+    super(message);
+  }
+}
+
 /** The device is held by another container (lock) or does not exist. */
 export class DeviceBusyError extends NetDevError {
   readonly exitCode = ExitCode.busy;
@@ -111,7 +136,7 @@ export function errnoOf(e: unknown): number | undefined {
 
 /** A hook stopped by SIGTERM/SIGINT or its --timeout; its changes were rolled back. */
 export class InterruptedError extends NetDevError {
-  readonly exitCode = ExitCode.failure;
+  readonly exitCode = ExitCode.interrupted;
   override name = 'InterruptedError';
 }
 
@@ -125,4 +150,9 @@ export class RestoredWithLossesError extends NetDevError {
 export class TeardownError extends NetDevError {
   readonly exitCode = ExitCode.kernel;
   override name = 'TeardownError';
+}
+
+/** SLAAC gave the interface no usable address in time (the cause of a StepError); DraNet's `SLAACReady` False, `AutoconfigurationTimedOut`. */
+export class SlaacTimeoutError extends Error {
+  override name = 'SlaacTimeoutError';
 }

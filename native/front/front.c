@@ -38,13 +38,13 @@ char **env_without_node(void) {
   return out;
 }
 
-void exec_node_script(const char *script, char **argv, const char *who) {
+void exec_node_script(const char *script, char **argv, char **env, const char *who) {
   char root[PATH_MAX], path[PATH_MAX];
   if (package_root(root, sizeof root) != 0 || snprintf(path, sizeof path, "%s/bin/%s", root, script) >= (int)sizeof path) {
     fprintf(stderr, "%s: cannot find the package root from /proc/self/exe\n", who);
     return;
   }
-  execve(path, argv, env_without_node());
+  execve(path, argv, env);
   fprintf(stderr, "%s: cannot run %s: %s\n", who, path, strerror(errno));
 }
 

@@ -13,8 +13,8 @@ int package_root(char *out, size_t size);
 /* environ without NODE_* entries (a static array, valid until exit). */
 char **env_without_node(void);
 
-/* execve(<root>/bin/<script>, argv, env_without_node()); returns only on failure (after printing why). */
-void exec_node_script(const char *script, char **argv, const char *who);
+/* execve(<root>/bin/<script>, argv, env); returns only on failure (after printing why). */
+void exec_node_script(const char *script, char **argv, char **env, const char *who);
 
 /* write(2) all of buf, retrying on EINTR and short writes; 0 on success. */
 int write_all(int fd, const void *buf, size_t len);

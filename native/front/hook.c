@@ -103,7 +103,7 @@ static void fall_back(char **argv, const struct buf *in) {
     }
     close(m);
   }
-  exec_node_script("oci-netdevices", argv, WHO);
+  exec_node_script("oci-netdevices", argv, env_without_node(), WHO);
   exit(1);
 }
 

@@ -51,7 +51,8 @@ static void to_node(const char *why) {
   argv[0] = "oci-netdevices-runtime-node";
   argv[1] = (char *)invoked_as;
   for (int i = 1; i < orig_argc; i++) argv[i + 1] = orig_argv[i];
-  exec_node_script("oci-netdevices-runtime-node", argv, WHO);
+  /* The whole environment: the Node launcher keeps NODE_* aside and gives them back to the real runtime. */
+  exec_node_script("oci-netdevices-runtime-node", argv, environ, WHO);
   exit(1);
 }
 

@@ -6,6 +6,7 @@
 #include "netlink.h"
 #include "netns-open.h"
 #include "syscalls.h"
+#include "udp.h"
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("netlinkOpen", Napi::Function::New(env, NetlinkOpen));
@@ -20,6 +21,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("peerCred", Napi::Function::New(env, PeerCred));
   exports.Set("closeOnExecFrom", Napi::Function::New(env, CloseOnExecFrom));
   exports.Set("openInNetns", Napi::Function::New(env, OpenInNetns));
+  exports.Set("udpOpenInNetns", Napi::Function::New(env, UdpOpenInNetns));
+  exports.Set("udpSendTo", Napi::Function::New(env, UdpSendTo));
+  exports.Set("udpRecvFrom", Napi::Function::New(env, UdpRecvFrom));
   exports.Set("constants", Constants(env));
   return exports;
 }

@@ -134,6 +134,10 @@ Napi::Object Constants(Napi::Env env) {
   C(IPV4_DEVCONF_FORWARDING); C(IPV4_DEVCONF_ARP_IGNORE); C(IPV4_DEVCONF_ARP_ANNOUNCE);
   // link kinds this kernel may lack: vrf and ipvlan (IFLA_INFO_DATA)
   C(IFLA_INFO_DATA); C(IFLA_VRF_TABLE); C(IFLA_IPVLAN_MODE); C(IFLA_IPVLAN_FLAGS); C(IPVLAN_MODE_L2);
+  // addressing by DHCP and SLAAC (src/apply/apply-addressing.ts)
+  C(RTPROT_DHCP); C(RTPROT_RA); C(IFA_F_DADFAILED); C(IFA_F_DEPRECATED);
+  // VRF and ipvlan devices (src/netlink/link-kinds.ts)
+  C(IPVLAN_MODE_L3); C(IPVLAN_MODE_MAX); C(IPVLAN_F_PRIVATE); C(IPVLAN_F_VEPA);
   // open(2) flags for files opened inside a netns
   C(O_RDONLY); C(O_WRONLY); C(O_RDWR);
   return obj;

@@ -14,13 +14,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include "errors.h"
 
 namespace {
 
-int OpenInCurrentNetns(int protocol, int bufBytes, int* err) {
+int OpenInCurrentNetns(int protocol, int bufBytes, int recvTimeoutMs, int* err) {
   int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, protocol);
   if (fd < 0) {
     *err = errno;
@@ -33,6 +34,18 @@ int OpenInCurrentNetns(int protocol, int bufBytes, int* err) {
       setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bufBytes, sizeof bufBytes);
     if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &bufBytes, sizeof bufBytes) < 0)
       setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &bufBytes, sizeof bufBytes);
+  }
+  // A receive that the kernel never answers fails EAGAIN after the timeout instead of blocking
+  // forever (signals cannot reach JavaScript while it waits in this synchronous call).
+  if (recvTimeoutMs > 0) {
+    struct timeval tv = {};
+    tv.tv_sec = recvTimeoutMs / 1000;
+    tv.tv_usec = (recvTimeoutMs % 1000) * 1000;
+    if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) < 0) {
+      *err = errno;
+      close(fd);
+      return -1;
+    }
   }
   int one = 1;
   // Extended acks carry the kernel's own error text; best effort on old kernels.
@@ -50,15 +63,16 @@ int OpenInCurrentNetns(int protocol, int bufBytes, int* err) {
 
 }  // namespace
 
-// open(protocol: number, netnsPath: string | null, bufBytes: number): fd
+// open(protocol: number, netnsPath: string | null, bufBytes: number, recvTimeoutMs: number): fd
 Napi::Value NetlinkOpen(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   int protocol = info[0].As<Napi::Number>().Int32Value();
   bool inOtherNetns = info.Length() > 1 && info[1].IsString();
   int bufBytes = info.Length() > 2 ? info[2].As<Napi::Number>().Int32Value() : 0;
+  int recvTimeoutMs = info.Length() > 3 ? info[3].As<Napi::Number>().Int32Value() : 0;
   int err = 0;
   if (!inOtherNetns) {
-    int fd = OpenInCurrentNetns(protocol, bufBytes, &err);
+    int fd = OpenInCurrentNetns(protocol, bufBytes, recvTimeoutMs, &err);
     if (fd < 0) {
       ThrowErrno(env, err, "socket");
       return env.Undefined();
@@ -86,7 +100,7 @@ Napi::Value NetlinkOpen(const Napi::CallbackInfo& info) {
     ThrowErrno(env, err, "setns", path.c_str());
     return env.Undefined();
   }
-  int fd = OpenInCurrentNetns(protocol, bufBytes, &err);
+  int fd = OpenInCurrentNetns(protocol, bufBytes, recvTimeoutMs, &err);
   if (setns(home, CLONE_NEWNET) < 0) {
     perror("oci-netdevices: cannot return to the original network namespace");
     abort();
@@ -119,7 +133,7 @@ Napi::Value NetlinkSend(const Napi::CallbackInfo& info) {
 }
 
 // recv(fd): Buffer with one datagram (possibly many netlink messages).
-// Blocks until the kernel answers; the kernel always answers a request.
+// Blocks until the kernel answers or the socket's receive timeout expires (EAGAIN).
 Napi::Value NetlinkRecv(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   int fd = info[0].As<Napi::Number>().Int32Value();

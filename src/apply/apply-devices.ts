@@ -4,8 +4,8 @@
  * the transaction as soon as the kernel acknowledged it.
  *
  * Order: move (+rename), carried-over addresses, MAC and MTU, GSO/GRO sizes,
- * per-interface settings, addresses, ethtool, up, routes, rules, neighbors.
- * Routes need the addresses and the link up.
+ * per-interface settings, VRF (create, enslave), addresses, ethtool, up, DHCP lease,
+ * routes, rules, neighbors, SLAAC wait. Routes need the addresses and the link up.
  */
 import type { Cidr, DeviceSpec } from '../config/model.js';
 import { formatIp } from '../config/ip.js';
@@ -17,7 +17,10 @@ import { type Route, routeAdd, routeDel, routeList, routeReplace, type RouteInpu
 import { NetlinkError } from '../netlink/message.js';
 import type { NetlinkSocket, Request } from '../netlink/socket.js';
 import { type DeviceIdentity, identifies, identityOf } from '../state/identity.js';
+import { type AddressingEnv, applyDhcp, awaitSlaac } from './apply-addressing.js';
 import { applyRulesAndNeighbors } from './apply-rules.js';
+import { applyVrfs } from './apply-vrf.js';
+import { createIpvlanChildren, isIpvlan, placeIpvlanChild } from './ipvlan-child.js';
 import { applySysctls } from './apply-sysctls.js';
 import { type DeviceTarget, type NamespaceView, findMoved } from './inspect.js';
 import { type ProcSys, procSysIn } from './proc-sys.js';
@@ -25,6 +28,7 @@ import { type HostExtras, saveAddress, snapshotHost } from './host-original.js';
 import type { DeviceRecord, HostOriginal, Loss } from '../state/device-record.js';
 import { bringHome } from './bring-home.js';
 import { addOrder, addressOptions, type HomeOptions } from './restore.js';
+import type { DhcpLease } from '../dhcp/lease.js';
 import type { Transaction } from './transaction.js';
 
 export interface ApplyEnv {
@@ -40,6 +44,8 @@ export interface ApplyEnv {
   ethtool?: (target: Placed, tx: Transaction) => void;
   /** Called with every device's host snapshot and identity before the first move (the crash journal). */
   beforeMove?: (originals: ReadonlyMap<string, HostOriginal>, identities: ReadonlyMap<string, DeviceIdentity>) => void;
+  /** Called with each DHCP lease as soon as it is obtained (the crash journal records it for recovery's DHCPRELEASE). */
+  onLease?: (hostName: string, lease: DhcpLease) => void;
   /** Awaited between phases and move chunks: where signals and the deadline get their turn. */
   checkpoint?: () => Promise<void>;
   /** The container netns' /proc/sys/net (default: opened through ctrNetnsFd by the native shim). */
@@ -50,6 +56,8 @@ export interface ApplyEnv {
   home?: HomeOptions;
   /** Where an undone move reports what it could not restore. */
   losses?: Loss[];
+  /** DHCP transport and timing, SLAAC wait (tests); defaults in apply-addressing.ts. */
+  addressing?: Pick<AddressingEnv, 'dhcpTransport' | 'dhcpTiming' | 'slaacTimeoutMs'>;
 }
 
 /** Moves are serialised by the kernel (~17 ms each): chunks keep a signal's wait short. */
@@ -64,6 +72,10 @@ export interface Placed {
   identity: DeviceIdentity;
   /** Addresses already on the link once in the container (carried over or set by the runtime). */
   present: Set<string>;
+  /** The DHCP lease applied to it (addressing DHCP). */
+  lease?: DhcpLease;
+  /** Not the host device but a child of it made for the container (type IPVLAN). */
+  child?: 'ipvlan';
 }
 
 const addrKey = (bytes: Uint8Array, prefixLength: number): string => `${formatIp(bytes)}/${prefixLength}`;
@@ -101,6 +113,8 @@ export async function applyDevices(env: ApplyEnv, targets: readonly DeviceTarget
   await checkpoint();
   applySysctls(ctr, tx, env.procSys ?? procSysIn(env.ctrNetnsFd), placed);
   await checkpoint();
+  applyVrfs(ctr, tx, placed);
+  await checkpoint();
   tx.batch(ctr, 'add address', placed.flatMap((p) => p.spec.addresses.filter((a) => !p.present.has(addrKey(a.bytes, a.prefixLength))).map((a) => addressItem(ctr, p, a.bytes, a.family, a.prefixLength))));
 
   await checkpoint();
@@ -110,6 +124,9 @@ export async function applyDevices(env: ApplyEnv, targets: readonly DeviceTarget
   tx.batch(ctr, 'set link up', placed.filter((p) => !p.link.up).map((p) => ({
     device: p.spec.hostName, request: linkSetUp(p.link.index, true), undo: () => ctr.run(linkSetUp(p.link.index, false)),
   })));
+  await checkpoint();
+  const addressing: AddressingEnv = { ctr, ctrNetnsFd: env.ctrNetnsFd, tx, checkpoint, ...env.addressing, ...(env.onLease !== undefined ? { onLease: env.onLease } : {}) };
+  await applyDhcp(addressing, placed);
   await checkpoint();
   // A route to a destination the kernel already routes (the prefix route of an address on the same
   // subnet, as in DraNet's examples) replaces it, like `ip route replace`; its undo puts the old one back.
@@ -126,6 +143,7 @@ export async function applyDevices(env: ApplyEnv, targets: readonly DeviceTarget
   })));
   await checkpoint();
   applyRulesAndNeighbors(ctr, tx, placed);
+  await awaitSlaac(addressing, placed);
 
   return placed.map((p) => ({
     hostName: p.spec.hostName,
@@ -134,13 +152,15 @@ export async function applyDevices(env: ApplyEnv, targets: readonly DeviceTarget
     movedByRuntime: p.movedByRuntime,
     original: p.original,
     identity: p.identity,
+    ...(p.lease !== undefined ? { dhcpLease: p.lease } : {}),
+    ...(p.child !== undefined ? { child: p.child } : {}),
   }));
 }
 
 /** Moves every host device into the container netns (renaming it on the way) and finds it there by identity. */
 async function moveAll(env: ApplyEnv, targets: readonly DeviceTarget[], hostView: NamespaceView, ctrView: NamespaceView, checkpoint: () => Promise<void>): Promise<Placed[]> {
   const { tx, host, ctr } = env;
-  const toMove = targets.filter((t) => t.hostLink !== undefined);
+  const toMove = targets.filter((t) => t.hostLink !== undefined && !isIpvlan(t));
   const beforeIdx = new Set(ctrView.links.map((l) => l.index));
   const originals = new Map(toMove.map((t) => [t.spec.hostName, snapshotHost(t.hostLink!, hostView, env.hostExtras?.(t.hostLink!))]));
   const identities = new Map(toMove.map((t) => {
@@ -179,10 +199,15 @@ async function moveAll(env: ApplyEnv, targets: readonly DeviceTarget[], hostView
     moveChunk(toMove.slice(i, i + MOVE_CHUNK));
   }
 
-  const after = toMove.length > 0 ? ctr.run(linkList()) : ctrView.links;
+  createIpvlanChildren(host, ctr, env.ctrNetnsFd, tx, targets);
+  const after = toMove.length > 0 || targets.some(isIpvlan) ? ctr.run(linkList()) : ctrView.links;
   const claimed = new Set(beforeIdx);
   const placed: Placed[] = [];
   for (const t of targets) {
+    if (isIpvlan(t)) {
+      placed.push(placeIpvlanChild(t, after, claimed, ctrView, env.ctrNetnsIno));
+      continue;
+    }
     if (t.containerLink !== undefined) {
       placed.push({
         spec: t.spec, link: t.containerLink, movedByRuntime: true, original: snapshotHost(t.containerLink, ctrView),
@@ -211,7 +236,7 @@ function stillOnHost(host: NetlinkSocket, index: number, id: DeviceIdentity): bo
 }
 
 function carried(p: Placed, hostView: NamespaceView): Addr[] {
-  if (p.movedByRuntime) return [];
+  if (p.movedByRuntime || p.child !== undefined) return [];
   return hostView.addrs.filter((a) => a.index === p.original.index && (a.flags & RTNL.IFA_F_PERMANENT) !== 0 && a.scope === RTNL.RT_SCOPE_UNIVERSE);
 }
 

@@ -1,4 +1,5 @@
 /** Hook stages: stdin state -> work done, or one error line and a non-zero exit. */
+import { existsSync } from 'node:fs';
 import type { TeardownMode } from '../state/records.js';
 import { StateDir, resolveStateDir } from '../state/state-dir.js';
 import { UsageError, ValidationError } from '../errors.js';
@@ -82,6 +83,12 @@ interface StageCtx {
   warn: (line: string) => void;
 }
 
+/** Moving devices between namespaces, pinning them and keeping root-only state all need root. */
+function requireRoot(stage: string): void {
+  const uid = process.geteuid?.();
+  if (uid !== undefined && uid !== 0) throw new UsageError(`hook ${stage} must run as root (uid 0), not as uid ${uid}`);
+}
+
 /**
  * Reads the state, runs the stage. The log (pino) is opened only when the
  * stage has something to record: a container that asks for nothing costs a
@@ -117,6 +124,7 @@ async function runCreateRuntime(state: OciState, { flags, input, log: openStageL
   if (!cdi.act) return; // the first of our entries acts for this one's CDI device too
   const { requestsDevices } = await import('../config/extract.js');
   if (cdi.devices.length === 0 && !requestsDevices(config, { ...state.annotations, ...bundleAnnotations(config) })) return;
+  requireRoot('createRuntime');
   const log = await openStageLog();
   if (cdi.repeated && (await import('../cdi/done.js')).alreadyDone(state, flags.stateDir)) {
     log.info({ cdiDevices: cdi.devices }, 'an identical earlier hook entry (a CDI device asked twice) already acted for this container');
@@ -157,9 +165,13 @@ async function runPoststop(state: OciState, { flags, log: openStageLog, warn }: 
     if (problem !== undefined) throw new ValidationError([{ path: '--cdi-device', device: flags.cdiDevice, message: problem }]);
   }
   const dir = new StateDir(resolveStateDir(flags.stateDir));
+  // Not root, a state directory we cannot read: the devices would silently never come home.
+  if (existsSync(dir.root)) requireRoot('poststop');
   if (!dir.knows(state.id)) return; // nothing was moved for this container: nothing to load
   const { poststop } = await import('../hook/poststop.js');
-  const r = await poststopRetryingInProcess(state.id, dir, poststop);
+  // --timeout bounds the wait for the devices' locks too (default 10 s), so a stuck holder cannot stall teardown.
+  const seconds = deadline(flags.timeout);
+  const r = await poststopRetryingInProcess(state.id, dir, (id, d) => poststop(id, d, seconds !== undefined ? seconds * 1000 : undefined));
   if (r === undefined) return;
   const log = await openStageLog();
   log.info({ restored: r.restored, missing: r.missing, notes: r.notes }, 'devices returned to the host');

@@ -10,6 +10,7 @@ export function runRecover(stateDirFlag: string | undefined, id: string | undefi
   const results = recoverAbandoned(dir, { all, ...(id !== undefined ? { only: id } : {}) });
   let failed = false;
   let lossy = false;
+  let refused = false;
   for (const r of results) {
     const parts = [`restored: ${r.restored.join(' ') || '-'}`];
     if (r.missing.length > 0) parts.push(`gone with the container netns: ${r.missing.join(' ')}`);
@@ -19,11 +20,13 @@ export function runRecover(stateDirFlag: string | undefined, id: string | undefi
       parts.push(`restored with losses: ${formatLosses(r.losses)}`);
     }
     if (r.errors.length > 0) {
-      failed = true;
+      if (r.refused !== undefined) refused = true;
+      else failed = true;
       parts.push(`errors: ${r.errors.join('; ')}`);
     }
     process.stdout.write(`${r.id}: ${parts.join('; ')}\n`);
   }
   if (results.length === 0) process.stdout.write('nothing to recover\n');
-  return failed ? ExitCode.kernel : lossy ? ExitCode.restoredWithLosses : ExitCode.ok;
+  // A refused record is a state problem (exit 2): nothing was tried for it.
+  return failed ? ExitCode.kernel : refused ? ExitCode.usage : lossy ? ExitCode.restoredWithLosses : ExitCode.ok;
 }

@@ -9,7 +9,7 @@ import { reportError } from './error-sink.js';
 export function runValidate(path: string): number {
   let config: unknown;
   try {
-    config = readJsonFile(path, 'config');
+    config = readJsonFile(path, 'config', undefined, { streams: true });
   } catch (e) {
     return reportError(e);
   }

@@ -6,7 +6,7 @@
  * returned, before anything else happens. Parsed strictly: the file is ours,
  * but recovery must never act on a half-understood record.
  */
-import { readFileNoFollow, writeFileAtomic } from '../state/atomic-file.js';
+import { readRecordFile, writeFileAtomic } from '../state/atomic-file.js';
 import { StateParseError } from '../state/records.js';
 import type { StateDir } from '../state/state-dir.js';
 import { isIfname } from '../state/state-dir.js';
@@ -95,6 +95,6 @@ export function writeCniRecord(dir: StateDir, r: CniRecord): void {
 }
 
 export function readCniRecord(dir: StateDir, id: string): CniRecord | undefined {
-  const text = readFileNoFollow(dir.containerFile(id, 'cni.json'));
+  const text = readRecordFile(dir.containerFile(id, 'cni.json'), `cni.json of container ${id}`);
   return text === undefined ? undefined : parseCniRecord(text, `cni.json of container ${id}`);
 }

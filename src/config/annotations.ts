@@ -5,6 +5,7 @@
  */
 import { createRequire } from 'node:module';
 import type { ValidationIssue } from '../errors.js';
+import { findDuplicateKey } from './duplicate-keys.js';
 import { member } from './json-path.js';
 import { MAX_ANNOTATION_BYTES } from './limits.js';
 import { type Parsed, parseArrayForm, parseMapForm, parseNriList } from './shapes.js';
@@ -33,10 +34,18 @@ export function decode(text: string, path: string, issues: ValidationIssue[]): D
     issues.push({ path, message: `annotation value is ${size} bytes, at most ${MAX_ANNOTATION_BYTES} allowed` });
     return { ok: false };
   }
+  let json: { value: unknown } | undefined;
   try {
-    return { ok: true, value: JSON.parse(text) as unknown };
+    json = { value: JSON.parse(text) as unknown };
   } catch {
     // not JSON: YAML then (a superset of JSON)
+  }
+  if (json !== undefined) {
+    // The YAML parser refuses a repeated key; JSON.parse would keep the last one, silently.
+    const dup = findDuplicateKey(text, path);
+    if (dup === undefined) return { ok: true, value: json.value };
+    issues.push({ path: dup, message: 'duplicate key (JSON keeps only the last one, silently)' });
+    return { ok: false };
   }
   try {
     return { ok: true, value: parseYaml(text) };

@@ -10,6 +10,9 @@ import type { Entry, Report, Valued } from './entry.js';
 import { validIfName } from './ifname.js';
 import type { Cidr, DeviceSpec, InterfaceSysctls, NeighborSpec, RuleSpec } from './model.js';
 
+/** What DraNet sets for `addressing: SLAAC`: accept RAs even with forwarding on, no DAD delay, solicit at once. */
+export const SLAAC_DEFAULTS = { acceptRA: 2, dadTransmits: 0, routerSolicitationDelay: 0 } as const;
+
 /** IPv6 needs an MTU of at least 1280 (RFC 8200): below it the kernel disables IPv6 on the device. */
 const IPV6_MIN_MTU = 1280;
 
@@ -64,6 +67,7 @@ export function mergeDranetFields(spec: DeviceSpec, group: Entry[], addressPaths
       if (p !== undefined) report(p, `with ${addressing.path} = "SLAAC" the IPv6 address comes from router advertisements; only IPv4 static addresses may be given`);
       if (spec.sysctls.disableIPv6 === true) report(sysctlPaths.disableIPv6!, `SLAAC (${addressing.path}) needs IPv6 enabled on the interface`);
       if (spec.sysctls.acceptRA === 0) report(sysctlPaths.acceptRA!, `SLAAC (${addressing.path}) needs router advertisements accepted (acceptRA 1 or 2)`);
+      if (spec.mtu !== undefined && spec.mtu < IPV6_MIN_MTU) report(addressing.path, `SLAAC needs IPv6, and IPv6 needs an MTU of at least ${IPV6_MIN_MTU} (the MTU asked for is ${spec.mtu})`);
     }
     if (how === 'Unnumbered' && spec.linkType !== 'ipvlan') report(addressing.path, 'an unnumbered interface is only possible with "type": "ipvlan" (DraNet: subinterface types only)');
   }
@@ -97,11 +101,13 @@ export function mergeDranetFields(spec: DeviceSpec, group: Entry[], addressPaths
     if (firstRule !== undefined) report(firstRule.path, `rules are not supported together with a VRF (${v.path}), as in DraNet: the VRF device selects the table`);
   }
 
-  // Accepted by the schema and checked above, but not applied by this version: refuse them rather than
-  // start a container without the address or device it asked for.
-  if (spec.vrf !== undefined) report(spec.vrf.path, 'a VRF is not supported by this version of oci-netdevices (it would also need the kernel\'s vrf module); nothing was changed');
-  if (linkType?.value === 'ipvlan') report(linkType.path, '"type": "ipvlan" is not supported by this version of oci-netdevices (it would also need the kernel\'s ipvlan module); nothing was changed');
-  if (addressing !== undefined && addressing.value !== 'Static') report(addressing.path, `addressing ${JSON.stringify(addressing.value)} is not supported by this version of oci-netdevices (only static addresses are applied); nothing was changed`);
+  // VRF and IPVLAN need kernel drivers: probed before any change (src/apply/apply-vrf.ts).
+  // SLAAC: the IPv6 settings DraNet sets on the moved interface (the move reset them), unless given.
+  if (spec.addressing === 'SLAAC') {
+    spec.sysctls.acceptRA ??= SLAAC_DEFAULTS.acceptRA;
+    spec.sysctls.dadTransmits ??= SLAAC_DEFAULTS.dadTransmits;
+    spec.sysctls.routerSolicitationDelay ??= SLAAC_DEFAULTS.routerSolicitationDelay;
+  }
 }
 
 function union<T>(all: T[], key: (t: T) => string): T[] {

@@ -1,27 +1,25 @@
-/** A JSON file read whole, bounded in size: config.json, the policy file, `validate`'s argument. */
-import { closeSync, fstatSync, openSync } from 'node:fs';
-import { UsageError } from '../errors.js';
+/**
+ * A JSON file read whole, bounded: config.json, the policy file, `validate`'s argument.
+ * bounded-file.ts: a FIFO, directory or device is refused at once (never waited on);
+ * `streams`: a pipe is read, within a time bound. A repeated key is refused with its path.
+ */
+import { UsageError, ValidationError } from '../errors.js';
+import { readBounded } from '../bounded-file.js';
+import { findDuplicateKey } from './duplicate-keys.js';
 import { MAX_CONFIG_BYTES } from './limits.js';
-import { readUpTo } from '../read-up-to.js';
 
-export function readJsonFile(path: string, what: string, maxBytes = MAX_CONFIG_BYTES): unknown {
-  let fd: number;
+export function readJsonFile(path: string, what: string, maxBytes = MAX_CONFIG_BYTES, opts: { streams?: boolean } = {}): unknown {
+  const data = readBounded(path, { what, maxBytes, ...(opts.streams === true ? { streams: true } : {}) });
+  if (data === undefined) throw new UsageError(`cannot read ${what} ${path}: it does not exist`);
+  if (data.length === 0) throw new UsageError(`${what} ${path} is empty`);
+  const text = data.toString('utf8');
+  let value: unknown;
   try {
-    fd = openSync(path, 'r');
+    value = JSON.parse(text);
   } catch (e) {
-    throw new UsageError(`cannot read ${what} ${path}: ${(e as Error).message}`);
+    throw new UsageError(`${what} ${path} is not valid JSON: ${(e as Error).message}`);
   }
-  try {
-    const size = fstatSync(fd).size;
-    if (size > maxBytes) throw new UsageError(`${what} ${path} is ${size} bytes, over the limit of ${maxBytes}`);
-    const data = readUpTo(fd, maxBytes + 1, size);
-    if (data.length > maxBytes) throw new UsageError(`${what} ${path} is over the limit of ${maxBytes} bytes`);
-    try {
-      return JSON.parse(data.toString('utf8'));
-    } catch (e) {
-      throw new UsageError(`${what} ${path} is not valid JSON: ${(e as Error).message}`);
-    }
-  } finally {
-    closeSync(fd);
-  }
+  const dup = findDuplicateKey(text);
+  if (dup !== undefined) throw new ValidationError([{ path: dup, message: `duplicate key in ${what} ${path} (JSON keeps only the last one, silently)` }]);
+  return value;
 }

@@ -146,11 +146,14 @@ function mergeRoutes(all: RouteSpec[], report: Report): RouteSpec[] {
  * A gateway needs an address of its family on the device, or the kernel cannot reach it.
  * (Whether it is on-link, inside one of the device's prefixes, is left to the kernel:
  * an off-link gateway fails the route step with ENETUNREACH and everything is undone.)
+ * With DHCP or SLAAC the address of that family comes from the network.
  */
 function checkGateways(spec: DeviceSpec, report: Report): void {
+  // The network gives the address: DHCP an IPv4 one, SLAAC an IPv6 one.
+  const fromNetwork = spec.addressing === 'DHCP' ? 4 : spec.addressing === 'SLAAC' ? 6 : undefined;
   for (const r of spec.routes) {
     const gw = r.gateway;
-    if (gw === undefined || isIpv6LinkLocal(gw)) continue;
+    if (gw === undefined || isIpv6LinkLocal(gw) || gw.family === fromNetwork) continue;
     if (!spec.addresses.some((a) => a.family === gw.family)) {
       report(`${r.path}.gateway`, `gateway ${gw.text} cannot be reached: the device gets no IPv${gw.family} address (add one, or make the route on-link with "scope": 253)`);
     }

@@ -11,6 +11,7 @@ import { addAttachments } from '../cni/attach.js';
 import { resolveCniPath } from '../cni/cni-path.js';
 import type { CniAttachment } from '../cni/model.js';
 import type { CniResult } from '../cni/result.js';
+import type { DhcpLease } from '../dhcp/lease.js';
 import type { EthtoolPlan } from '../ethtool/plan.js';
 import { InterruptedError, NetDevError, StepError } from '../errors.js';
 import type { Log } from '../log.js';
@@ -26,6 +27,7 @@ import { processStartTime } from '../state/proc-start.js';
 import type { ContainerDevice, ContainerRecord, Journal, TeardownMode } from '../state/records.js';
 import type { StateDir } from '../state/state-dir.js';
 import type { HookNamespaces } from './hook-namespaces.js';
+import { inKernelContext } from './kernel-context.js';
 import type { MovePlan } from './move-plan.js';
 import type { OciState } from './oci-state.js';
 
@@ -56,6 +58,9 @@ export async function applyAndCommit(state: OciState, plan: MovePlan, cni: CniWo
   let journal: Journal | undefined;
   // The crash journal goes to disk before the first kernel change (the pin, then the moves).
   const beforeMove = (originals: ReadonlyMap<string, HostOriginal>, identities: ReadonlyMap<string, DeviceIdentity>): Journal => {
+    // Exclusive: another hook of the same id may have started meanwhile (StateCollisionError);
+    // until the directory is ours, nothing is there for a rollback to remove.
+    dir.claimContainerDir(state.id);
     journal = newJournal(state, ctx.teardown, plan, originals, identities);
     if (ctx.teardown === 'restore') journal.netnsPin = dir.containerFile(state.id, 'netns', true);
     writeJournal(dir, journal);
@@ -72,6 +77,13 @@ export async function applyAndCommit(state: OciState, plan: MovePlan, cni: CniWo
       hostExtras: (link: Link) => readHostExtras(link.name, link.index, () => ns.ethtool(false)),
       home: { ethtool: () => ns.ethtool(false) },
       losses,
+      // A hook killed after the lease leaves a journal whose recovery releases it.
+      onLease: (hostName: string, lease: DhcpLease) => {
+        const d = journal?.devices.find((x) => x.hostName === hostName);
+        if (journal === undefined || d === undefined) return;
+        d.dhcpLease = lease;
+        writeJournal(dir, journal);
+      },
       ...(plan.ethtool !== undefined ? { ethtool: plan.ethtool.apply } : {}),
     };
     const records = await applyDevices(env, plan.targets, ns.hostView, ns.ctrView);
@@ -94,7 +106,8 @@ export async function applyAndCommit(state: OciState, plan: MovePlan, cni: CniWo
     for (const u of undoErrors) log.error({ err: u.message }, 'undo failed');
     for (const l of losses) log.error({ device: l.device, lost: l.what, why: l.why }, 'rolled back with a loss: not restored');
     if (undoErrors.length === 0) forgetFailed(dir, state.id, journal);
-    throw withRollbackOutcome(e, undoErrors, state.id, losses);
+    // A kernel call between steps (the link list after the move, a route list, an ethtool read-back).
+    throw withRollbackOutcome(inKernelContext(e, 'moving and configuring', plan.targets.map((t) => t.spec.hostName)), undoErrors, state.id, losses);
   } finally {
     stopApplying(state.id);
   }
@@ -124,7 +137,8 @@ function commit(id: string, dir: StateDir, teardown: TeardownMode, records: read
   if (journal !== undefined || records.length > 0) writeDevices(dir, done);
   // A claim keeps the name for the device's way home. With teardown=kernel there is no way home:
   // a later device of the same name on the host is a different device, free to give out.
-  if (teardown === 'restore') for (const r of records) if (!r.movedByRuntime) writeClaim(dir, r.hostName, id);
+  // An ipvlan child leaves its parent on the host, free for other containers' children.
+  if (teardown === 'restore') for (const r of records) if (!r.movedByRuntime && r.child === undefined) writeClaim(dir, r.hostName, id);
   if (journal !== undefined) removeJournal(dir, id);
 }
 

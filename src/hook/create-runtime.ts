@@ -6,7 +6,9 @@
  * move-plan.ts (claims, policy, devices, ethtool: before any change), apply-commit.ts
  * (journal, transaction, commit or rollback), then the read-back for the status.
  */
+import { isAutoconfigured } from '../apply/apply-addressing.js';
 import type { NamespaceView } from '../apply/inspect.js';
+import type { DhcpLease } from '../dhcp/lease.js';
 import { attachmentNameClashes, extractAttachments } from '../cni/extract.js';
 import type { CniResult } from '../cni/result.js';
 import { attachmentStatus } from '../cni/status.js';
@@ -14,7 +16,7 @@ import { podArgs } from '../cni/pod-args.js';
 import { extractDevices } from '../config/extract.js';
 import type { DeviceSpec } from '../config/model.js';
 import { formatIp } from '../config/ip.js';
-import { InterruptedError, ValidationError } from '../errors.js';
+import { InterruptedError, UntrustedStateError, ValidationError } from '../errors.js';
 import type { Log } from '../log.js';
 import { addrList } from '../netlink/addr.js';
 import { RTNL } from '../netlink/constants.js';
@@ -26,7 +28,8 @@ import { writeStatus } from '../status/status-store.js';
 import { DeviceLocks } from '../state/device-lock.js';
 import type { DeviceRecord } from '../state/device-record.js';
 import type { TeardownMode } from '../state/records.js';
-import type { StateDir } from '../state/state-dir.js';
+import { StateCollisionError, type StateDir } from '../state/state-dir.js';
+import { existsSync } from 'node:fs';
 import { type CniWork, applyAndCommit } from './apply-commit.js';
 import { bundleAnnotations, readBundleConfig } from './bundle-config.js';
 import { HookNamespaces } from './hook-namespaces.js';
@@ -71,7 +74,8 @@ export async function createRuntime(state: OciState, opts: CreateRuntimeOptions,
     reportStatus(stateDir, state.id, specs, result.observed, cni);
     return { records: result.records, specs };
   } catch (e) {
-    reportStatus(stateDir, state.id, specs, new Map(), cni, e);
+    // The status file of an id that has state is that container's report: left as it is.
+    if (!(e instanceof StateCollisionError)) reportStatus(stateDir, state.id, specs, new Map(), cni, e);
     throw e;
   }
 }
@@ -90,12 +94,16 @@ async function moveAndConfigure(state: OciState, allSpecs: DeviceSpec[], opts: C
   const ctrPath = opts.netnsPath ?? netnsPathOf(requirePid(state, 'createRuntime'));
   assertOwnNetns(ctrPath);
   recoverAbandonedLogged(stateDir, log);
+  // An id with live state belongs to that state: refused before any lock, pin or change (the
+  // exclusive claimContainerDir in apply-commit.ts closes the race with a second hook of the same id).
+  const own = stateDir.containerDir(state.id, false);
+  if (existsSync(own)) throw new StateCollisionError(state.id, own);
 
   const locks = DeviceLocks.acquire(stateDir, allSpecs.map((s) => s.hostName), state.id, { others: 'report' });
   const interrupts = new Interrupts(opts.deadlineSeconds, opts.interrupts);
   let ns: HookNamespaces | undefined;
   try {
-    ns = new HookNamespaces(ctrPath);
+    ns = new HookNamespaces(ctrPath, allSpecs.map((s) => s.hostName));
     const plan = planMoves(allSpecs, locks.claimedByOthers, ns, { dir: stateDir, policy: opts.policy, log, sandbox });
     const observed = observeLinks(ns.ctrView, [...plan.shared].map(([hostName, link]) => ({ hostName, index: link.index })));
     if (plan.targets.length === 0 && cni.attachments.length === 0) return { records: [], observed };
@@ -126,10 +134,13 @@ async function moveAndConfigure(state: OciState, allSpecs: DeviceSpec[], opts: C
 
 /**
  * A hook that died mid-apply (SIGKILL, power loss) left a journal: bring its devices home first.
- * Each container's record on its own: one that cannot be recovered is logged, never blocks this start.
+ * Each container's record on its own: one that cannot be recovered is logged, never blocks this start,
+ * unless it cannot be trusted (anyone could have planted it): then the state directory needs an admin
+ * first, and nothing starts.
  */
 function recoverAbandonedLogged(dir: StateDir, log: Log): void {
   for (const r of recoverAbandoned(dir)) {
+    if (r.refused === 'untrusted') throw new UntrustedStateError(`container ${r.id}: ${r.errors.join('; ')}`);
     if (r.errors.length > 0) log.error({ recovered: r.id, restored: r.restored, missing: r.missing, errors: r.errors, notes: r.notes }, 'could not recover an abandoned container; skipped');
     else log.warn({ recovered: r.id, restored: r.restored, missing: r.missing, notes: r.notes }, 'recovered devices of an abandoned hook');
   }
@@ -137,16 +148,20 @@ function recoverAbandonedLogged(dir: StateDir, log: Log): void {
 
 /** What the kernel says each device now is: name, MAC, global addresses. */
 function observe(ctr: NetlinkSocket, records: readonly DeviceRecord[]): Map<string, Observed> {
-  return observeLinks({ links: ctr.run(linkList()), addrs: ctr.run(addrList()) }, records.map((r) => ({ hostName: r.hostName, index: r.containerIndex })));
+  return observeLinks({ links: ctr.run(linkList()), addrs: ctr.run(addrList()) }, records.map((r) => ({ hostName: r.hostName, index: r.containerIndex, ...(r.dhcpLease !== undefined ? { dhcpLease: r.dhcpLease } : {}) })));
 }
 
-function observeLinks({ links, addrs }: Pick<NamespaceView, 'links' | 'addrs'>, devices: ReadonlyArray<{ hostName: string; index: number }>): Map<string, Observed> {
+function observeLinks({ links, addrs }: Pick<NamespaceView, 'links' | 'addrs'>, devices: ReadonlyArray<{ hostName: string; index: number; dhcpLease?: DhcpLease }>): Map<string, Observed> {
   const out = new Map<string, Observed>();
   for (const r of devices) {
     const link = links.find((l) => l.index === r.index);
     if (link === undefined) continue;
     const ips = addrs.filter((a) => a.index === link.index && a.scope === RTNL.RT_SCOPE_UNIVERSE).map((a) => `${formatIp(a.bytes)}/${a.prefixLength}`);
-    out.set(r.hostName, { interfaceName: link.name, ips, ...(link.mac !== undefined ? { hardwareAddress: link.mac } : {}) });
+    const autoconfigured = addrs.filter((a) => a.index === link.index && isAutoconfigured(a)).map((a) => `${formatIp(a.bytes)}/${a.prefixLength}`);
+    out.set(r.hostName, {
+      interfaceName: link.name, ips, autoconfigured,
+      ...(link.mac !== undefined ? { hardwareAddress: link.mac } : {}), ...(r.dhcpLease !== undefined ? { dhcpLease: r.dhcpLease } : {}),
+    });
   }
   return out;
 }

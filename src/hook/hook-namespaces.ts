@@ -8,6 +8,7 @@ import { type NamespaceView, viewNamespace } from '../apply/inspect.js';
 import { EthtoolSession } from '../ethtool/session.js';
 import { openGeneric, openRoute } from '../netlink/open.js';
 import type { NetlinkSocket } from '../netlink/socket.js';
+import { kernelStep } from './kernel-context.js';
 import { NetnsFd } from './netns.js';
 
 export class HookNamespaces {
@@ -22,8 +23,11 @@ export class HookNamespaces {
   private readonly closers: Array<{ close(): void }> = [];
   private readonly sessions = new Map<string, EthtoolSession>();
 
-  /** On a throw, what was opened so far is closed before the error leaves. */
-  constructor(readonly ctrPath: string) {
+  /**
+   * On a throw, what was opened so far is closed before the error leaves. `devices`: the host
+   * names asked for, named in a kernel error of the views (kernel-context.ts).
+   */
+  constructor(readonly ctrPath: string, devices: readonly string[] = []) {
     try {
       this.host = this.keep(openRoute(null));
       this.ctr = this.keep(openRoute(ctrPath));
@@ -31,8 +35,8 @@ export class HookNamespaces {
       this.ctrFd = this.keep(new NetnsFd(ctrPath));
       this.hostNetnsIno = fstatSync(this.hostFd.fd).ino;
       this.ctrNetnsIno = fstatSync(this.ctrFd.fd).ino;
-      this.hostView = viewNamespace(this.host, { addrs: true, routes: true });
-      this.ctrView = viewNamespace(this.ctr, { addrs: true });
+      this.hostView = kernelStep('reading the host network namespace (links, addresses, routes)', devices, () => viewNamespace(this.host, { addrs: true, routes: true }));
+      this.ctrView = kernelStep("reading the container's network namespace (links, addresses)", devices, () => viewNamespace(this.ctr, { addrs: true }));
     } catch (e) {
       this.close();
       throw e;

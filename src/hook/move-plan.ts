@@ -3,6 +3,7 @@
  * the devices located in both namespaces, and the ethtool plan checked on the devices.
  */
 import { type DeviceTarget, locateDevices } from '../apply/inspect.js';
+import { probeLinkDrivers } from '../apply/apply-vrf.js';
 import type { DeviceSpec } from '../config/model.js';
 import { ethtoolApplier, planAll } from '../ethtool/apply.js';
 import { type EthtoolPlan, wantsEthtool } from '../ethtool/plan.js';
@@ -14,6 +15,7 @@ import { dropClaim } from '../state/device-lock.js';
 import type { StateDir } from '../state/state-dir.js';
 import { type ClaimContext, judgeClaim } from './claim-check.js';
 import type { HookNamespaces } from './hook-namespaces.js';
+import { kernelStep } from './kernel-context.js';
 
 /** containerd's CRI puts the pod sandbox's id on every container of the pod. */
 export const SANDBOX_ID_ANNOTATION = 'io.kubernetes.cri.sandbox-id';
@@ -33,9 +35,12 @@ export function planMoves(allSpecs: readonly DeviceSpec[], claimedByOthers: Read
   if (refused.length > 0) throw new PolicyError(refused.map(formatIssue).join('; '));
   const { targets, issues } = locateDevices(specs, ns.hostView, ns.ctrView);
   if (issues.length > 0) throw new ValidationError(issues);
+  const driverIssues = probeLinkDrivers(ns.host, specs);
+  if (driverIssues.length > 0) throw new ValidationError(driverIssues);
   // ethtool names and fixed features are checked on the device before anything moves.
   if (!targets.some((t) => wantsEthtool(t.spec))) return { shared, targets };
-  const { plans, issues: ethtoolIssues } = planAll(targets, (t) => ns.ethtool(t.hostLink === undefined));
+  const reading = targets.filter((t) => wantsEthtool(t.spec)).map((t) => t.spec.hostName);
+  const { plans, issues: ethtoolIssues } = kernelStep('reading ethtool features and private flags', reading, () => planAll(targets, (t) => ns.ethtool(t.hostLink === undefined)));
   if (ethtoolIssues.length > 0) throw new ValidationError(ethtoolIssues);
   return { shared, targets, ethtool: { plans, apply: ethtoolApplier(() => ns.ethtool(true), plans) } };
 }

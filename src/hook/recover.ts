@@ -5,7 +5,7 @@
  * Every one goes home with its original name and configuration; then the
  * journal, the pin and the claims go.
  */
-import { DeviceBusyError } from '../errors.js';
+import { DeviceBusyError, UntrustedStateError, UsageError } from '../errors.js';
 import { listContainerIds, readDevices, readJournal, removeJournal } from '../state/container-store.js';
 import { DeviceLocks } from '../state/device-lock.js';
 import { applyingHere } from '../state/applying.js';
@@ -36,6 +36,12 @@ export interface Recovered {
   notes: string[];
   /** What came home without some of its host state (the state is forgotten all the same: a retry would lose it again). */
   losses: Loss[];
+  /**
+   * The record was refused, nothing was done for it: `untrusted` (the state directory or the file
+   * is not ours and tight: anyone may have planted it) or `invalid` (its content does not describe
+   * its own container, e.g. a pin outside its directory).
+   */
+  refused?: 'untrusted' | 'invalid';
 }
 
 /** What to do for one container: its record when its devices should come home now. */
@@ -70,9 +76,9 @@ export function verdict(dir: StateDir, id: string, force: boolean): Verdict {
  * meanwhile. Other containers' claims on the same names do not stop it: only devices whose
  * identity matches the record are touched.
  */
-export function recoverOne(dir: StateDir, record: ContainerRecord, opts: { wait?: boolean; force: boolean }): Recovered {
+export function recoverOne(dir: StateDir, record: ContainerRecord, opts: { wait?: boolean; waitMs?: number; force: boolean }): Recovered {
   const names = new Set(record.devices.map((d) => d.hostName));
-  const locks = DeviceLocks.acquire(dir, [...names], record.id, { ...(opts.wait !== undefined ? { wait: opts.wait } : {}), others: 'report' });
+  const locks = DeviceLocks.acquire(dir, [...names], record.id, { ...(opts.wait !== undefined ? { wait: opts.wait } : {}), ...(opts.waitMs !== undefined ? { waitMs: opts.waitMs } : {}), others: 'report' });
   try {
     const again = verdict(dir, record.id, opts.force);
     if (!again.act) return { id: record.id, restored: [], missing: [], errors: [], notes: [`nothing left to do: ${again.why}`], losses: [] };
@@ -95,6 +101,11 @@ export function recoverOne(dir: StateDir, record: ContainerRecord, opts: { wait?
   }
 }
 
+function refusal(e: unknown): { refused?: 'untrusted' | 'invalid' } {
+  if (e instanceof UntrustedStateError) return { refused: 'untrusted' };
+  return e instanceof UsageError ? { refused: 'invalid' } : {};
+}
+
 /** Journals left by dead hooks; with `all` also set-up containers; with `only` just that one (forced). */
 export function recoverAbandoned(dir: StateDir, opts: { all?: boolean; only?: string } = {}): Recovered[] {
   const out: Recovered[] = [];
@@ -105,7 +116,7 @@ export function recoverAbandoned(dir: StateDir, opts: { all?: boolean; only?: st
     try {
       v = verdict(dir, id, force);
     } catch (e) {
-      out.push({ id, restored: [], missing: [], errors: [(e as Error).message], notes: [], losses: [] });
+      out.push({ id, restored: [], missing: [], errors: [(e as Error).message], notes: [], losses: [], ...refusal(e) });
       continue;
     }
     if (!v.act) continue;
@@ -114,7 +125,7 @@ export function recoverAbandoned(dir: StateDir, opts: { all?: boolean; only?: st
     } catch (e) {
       // A hook still working on these devices holds their locks: never pull devices from under it.
       // Anything else is this record's problem alone: reported, and the next record is handled.
-      if (!(e instanceof DeviceBusyError)) out.push({ id, restored: [], missing: [], errors: [(e as Error).message], notes: [], losses: [] });
+      if (!(e instanceof DeviceBusyError)) out.push({ id, restored: [], missing: [], errors: [(e as Error).message], notes: [], losses: [], ...refusal(e) });
     }
   }
   return out;

@@ -28,6 +28,7 @@ import { unpinNetns } from '../state/netns-pin.js';
 import { removeStatus } from '../status/status-store.js';
 import type { StateDir } from '../state/state-dir.js';
 import { NetnsFd } from './netns.js';
+import { sendRelease } from '../apply/apply-addressing.js';
 import { existsSync, fstatSync } from 'node:fs';
 
 export interface TeardownResult {
@@ -81,8 +82,11 @@ function containerNetnsPath(state: ContainerRecord | Journal): string | undefine
 
 export function restoreDevices(state: ContainerRecord | Journal): TeardownResult {
   const result: TeardownResult = { restored: [], missing: [], errors: [], notes: [], losses: [] };
-  const devices = state.devices.filter((d) => d.movedByRuntime !== true);
-  if (devices.length === 0) return result;
+  // An ipvlan child dies with the container netns, a device the runtime moved is the runtime's: only the
+  // devices we moved come home. Those that stay still give their DHCP lease back.
+  const devices = state.devices.filter((d) => d.movedByRuntime !== true && d.child === undefined);
+  const leasedStaying = state.devices.filter((d) => !devices.includes(d) && d.dhcpLease !== undefined);
+  if (devices.length === 0 && leasedStaying.length === 0) return result;
   const host = openRoute(null);
   const hostFd = new NetnsFd('/proc/self/ns/net');
   const hostIno = fstatSync(hostFd.fd).ino;
@@ -101,6 +105,10 @@ export function restoreDevices(state: ContainerRecord | Journal): TeardownResult
       }
     }
     const links = ctr?.run(linkList()) ?? [];
+    for (const d of leasedStaying) {
+      const link = links.find((l) => l.index === d.containerIndex && l.name === d.containerName);
+      if (link !== undefined) result.notes.push(releaseLeaseOf(ctrPath!, link, d));
+    }
     let hostLinks = host.run(linkList());
     for (const d of devices) {
       try {
@@ -123,6 +131,7 @@ export function restoreDevices(state: ContainerRecord | Journal): TeardownResult
           }
           continue;
         }
+        if (d.dhcpLease !== undefined) result.notes.push(releaseLeaseOf(ctrPath!, link, d));
         const home = bringHome(ctr, host, hostFd.fd, link, d.original, id, opts, hostLinks);
         hostLinks = host.run(linkList());
         result.losses.push(...home.losses);
@@ -139,6 +148,25 @@ export function restoreDevices(state: ContainerRecord | Journal): TeardownResult
     hostFd.close();
   }
   return result;
+}
+
+/**
+ * DHCPRELEASE for the device's lease, sent from inside the container netns while the device
+ * still holds the address. Never fatal: without it the server holds the address until the
+ * lease expires. Returns the note for the teardown result.
+ */
+function releaseLeaseOf(ctrPath: string, link: Link, d: ContainerDevice): string {
+  const lease = d.dhcpLease!;
+  let fd: NetnsFd | undefined;
+  try {
+    fd = new NetnsFd(ctrPath);
+    sendRelease(fd.fd, link.name, lease);
+    return `${d.hostName}: DHCP lease ${lease.address} released to ${lease.serverId}`;
+  } catch (e) {
+    return `${d.hostName}: DHCPRELEASE of ${lease.address} to ${lease.serverId} failed (${(e as Error).message}); the server frees it when the lease expires`;
+  } finally {
+    fd?.close();
+  }
 }
 
 /** Removes what the hook keeps for a container: pin, claims, journal, devices.json, status. */

@@ -9,8 +9,11 @@ import { packageRoot } from '../package-root.js';
 export type KernelConstants = Readonly<Record<string, number>>;
 
 export interface NativeBinding {
-  /** Netlink socket of `protocol`, created inside the netns at `netnsPath` (current netns when null). */
-  netlinkOpen(protocol: number, netnsPath: string | null, bufBytes: number): number;
+  /**
+   * Netlink socket of `protocol`, created inside the netns at `netnsPath` (current netns when null);
+   * `recvTimeoutMs` > 0 sets SO_RCVTIMEO: a receive the kernel never answers fails EAGAIN.
+   */
+  netlinkOpen(protocol: number, netnsPath: string | null, bufBytes: number, recvTimeoutMs?: number): number;
   netlinkSend(fd: number, data: Uint8Array): number;
   netlinkRecv(fd: number): Buffer;
   close(fd: number): void;
@@ -24,6 +27,11 @@ export interface NativeBinding {
   openInNetns(netnsFd: number, path: string, flags: number): number;
   /** SO_PEERCRED of a connected unix socket: who connected (as of connect(2)). */
   peerCred(fd: number): { pid: number; uid: number; gid: number };
+  /** An IPv4 UDP socket created inside the netns `netnsFd` refers to: SO_BROADCAST, SO_REUSEADDR, SO_BINDTODEVICE `ifname`, bound to 0.0.0.0:`port`. */
+  udpOpenInNetns(netnsFd: number, ifname: string, port: number): number;
+  udpSendTo(fd: number, data: Uint8Array, address: string, port: number): number;
+  /** Waits up to `timeoutMs` for one datagram; null when none came. */
+  udpRecvFrom(fd: number, timeoutMs: number): { data: Buffer; address: string; port: number } | null;
   /** Marks every open descriptor >= `first` close-on-exec (inherited ones too): children get only what spawn passes. */
   closeOnExecFrom(first: number): void;
   constants: KernelConstants;

@@ -50,6 +50,12 @@ export const RTNL2 = pick([
   'IFLA_INFO_DATA', 'IFLA_VRF_TABLE', 'IFLA_IPVLAN_MODE', 'IFLA_IPVLAN_FLAGS', 'IPVLAN_MODE_L2',
 ] as const);
 
+/** Addresses and routes that DHCP and SLAAC bring (src/apply/apply-addressing.ts). */
+export const ADDRCONF = pick(['RTPROT_DHCP', 'RTPROT_RA', 'IFA_F_TENTATIVE', 'IFA_F_DADFAILED', 'IFA_F_DEPRECATED', 'IFA_F_PERMANENT'] as const);
+
+/** VRF and ipvlan link creation (link-kinds.ts). */
+export const KINDS = pick(['IPVLAN_MODE_L2', 'IPVLAN_MODE_L3', 'IPVLAN_MODE_MAX', 'IPVLAN_F_PRIVATE', 'IPVLAN_F_VEPA', 'IFLA_INFO_DATA', 'IFLA_VRF_TABLE', 'IFLA_IPVLAN_MODE', 'IFLA_IPVLAN_FLAGS', 'RTM_DELLINK', 'IFLA_MASTER', 'IFLA_LINK'] as const);
+
 export const GENL = pick([
   'GENL_ID_CTRL', 'GENL_HDRLEN', 'CTRL_CMD_GETFAMILY', 'CTRL_CMD_NEWFAMILY', 'CTRL_ATTR_FAMILY_ID', 'CTRL_ATTR_FAMILY_NAME',
   'CTRL_ATTR_VERSION',

@@ -4,10 +4,15 @@ import { NL } from './constants.js';
 import { NetlinkSocket, type Transport } from './socket.js';
 
 const BUFFER_BYTES = 4 * 1024 * 1024;
+/**
+ * The kernel answers a request while it handles our send (rtnetlink runs in the sender's context),
+ * so a receive waits for queued data, never for work: 5 s without a datagram means it will not come.
+ */
+export const RECV_TIMEOUT_MS = 5000;
 
 function nativeTransport(protocol: number, netnsPath: string | null): Transport {
   const n = native();
-  const fd = n.netlinkOpen(protocol, netnsPath, BUFFER_BYTES);
+  const fd = n.netlinkOpen(protocol, netnsPath, BUFFER_BYTES, RECV_TIMEOUT_MS);
   return {
     send: (data) => {
       n.netlinkSend(fd, data);

@@ -2,9 +2,36 @@
  * A netlink socket that runs requests: one at a time or many in a single
  * send (a batch), matching the kernel's answers to requests by sequence number.
  */
+import { constants as os } from 'node:os';
+import { KernelError, isErrnoLike } from '../errors.js';
 import { align4 } from './attr.js';
 import { NL } from './constants.js';
 import { type IncomingMessage, type OutgoingMessage, NetlinkError, decodeAck, decodeDone, decodeMessages, encodeBatch, messageLength } from './message.js';
+
+/**
+ * How many times a dump the kernel marked interrupted (NLM_F_DUMP_INTR) is read again before it
+ * is reported, with a pause growing from 2 to 100 ms between readings (about half a second in
+ * all). A host creating and deleting links all the time (a busy node, parallel tests) interrupts
+ * several readings in a row: measured here, 4 immediate readings were not always enough.
+ */
+export const DUMP_RETRIES = 10;
+const sleeper = new Int32Array(new SharedArrayBuffer(4));
+
+/**
+ * A dump the kernel marked NLM_F_DUMP_INTR: the table changed while it was read, so the
+ * parts may be inconsistent (a link listed twice or not at all). Reported after DUMP_RETRIES.
+ */
+export class DumpInterruptedError extends NetlinkError {
+  override name = 'DumpInterruptedError';
+  constructor(operation: string, readonly attempts: number) {
+    super(os.errno.EINTR, operation, `dump interrupted ${attempts} time(s) in a row: the kernel's table kept changing while it was read`);
+  }
+}
+
+/** The socket's receive timeout (SO_RCVTIMEO) expired: the kernel never answered. */
+export class KernelTimeoutError extends KernelError {
+  override name = 'KernelTimeoutError';
+}
 
 /** Where bytes go. The native socket in production, a fake kernel in unit tests. */
 export interface Transport {
@@ -50,6 +77,21 @@ export class NetlinkSocket {
    * fails, so each outcome is reported separately.
    */
   runBatch<T>(reqs: readonly Request<T>[]): Outcome<T>[] {
+    const outcomes = this.runOnce(reqs, 1);
+    // Only dumps (reads) are ever marked interrupted: reading them again changes nothing.
+    for (let attempt = 2; attempt <= DUMP_RETRIES + 1; attempt++) {
+      const again = outcomes.flatMap((o, i) => (!o.ok && o.error instanceof DumpInterruptedError ? [i] : []));
+      if (again.length === 0) break;
+      Atomics.wait(sleeper, 0, 0, Math.min(2 ** (attempt - 1), 100));
+      const redone = this.runOnce(again.map((i) => reqs[i]!), attempt);
+      again.forEach((i, k) => {
+        outcomes[i] = redone[k]!;
+      });
+    }
+    return outcomes;
+  }
+
+  private runOnce<T>(reqs: readonly Request<T>[], attempt: number): Outcome<T>[] {
     const outcomes: Outcome<T>[] = new Array(reqs.length);
     let start = 0;
     while (start < reqs.length) {
@@ -62,13 +104,13 @@ export class NetlinkSocket {
         bytes += len;
         end++;
       }
-      this.runChunk(reqs.slice(start, end), outcomes, start);
+      this.runChunk(reqs.slice(start, end), outcomes, start, attempt);
       start = end;
     }
     return outcomes;
   }
 
-  private runChunk<T>(reqs: readonly Request<T>[], outcomes: Outcome<T>[], base: number): void {
+  private runChunk<T>(reqs: readonly Request<T>[], outcomes: Outcome<T>[], base: number, attempt: number): void {
     const first = this.nextSeq(reqs.length);
     const msgs = reqs.map((r) => ({ ...r.message, flags: r.message.flags | NL.NLM_F_REQUEST | NL.NLM_F_ACK }));
     this.transport.send(encodeBatch(msgs, first));
@@ -77,11 +119,13 @@ export class NetlinkSocket {
     const done = new Array<boolean>(reqs.length).fill(false);
     // A reply we cannot parse must not leave the rest of the chunk's answers unread in the socket.
     let parseFailure: unknown;
+    const interrupted = new Array<boolean>(reqs.length).fill(false);
     while (pending > 0) {
-      for (const m of decodeMessages(this.transport.recv())) {
+      for (const m of decodeMessages(this.receive(reqs, done))) {
         const i = (m.seq - first) >>> 0;
         if (i >= reqs.length || done[i]) continue; // stray or late message of an old request
         const req = reqs[i]!;
+        if ((m.flags & NL.NLM_F_DUMP_INTR) !== 0) interrupted[i] = true;
         if (m.type === NL.NLMSG_ERROR) {
           const ack = decodeAck(m);
           if (ack.errno !== 0) outcomes[base + i] = { ok: false, error: new NetlinkError(ack.errno, req.describe, ack.kernelMessage) };
@@ -90,6 +134,7 @@ export class NetlinkSocket {
           // A dump ends with DONE (no separate ack); its payload may carry the dump's error.
           const end = decodeDone(m);
           if (end.errno !== 0) outcomes[base + i] = { ok: false, error: new NetlinkError(end.errno, req.describe, end.kernelMessage) };
+          else if (interrupted[i]) outcomes[base + i] = { ok: false, error: new DumpInterruptedError(req.describe, attempt) };
           else parseFailure ??= this.settle(req, replies[i]!, outcomes, base + i);
           done[i] = true;
           pending--;
@@ -105,6 +150,18 @@ export class NetlinkSocket {
       }
     }
     if (parseFailure !== undefined) throw parseFailure;
+  }
+
+  /** One datagram; a receive timeout becomes a KernelTimeoutError naming what was waited for. */
+  private receive(reqs: readonly Request<unknown>[], done: readonly boolean[]): Uint8Array {
+    try {
+      return this.transport.recv();
+    } catch (e) {
+      if (!isErrnoLike(e) || (e.code !== 'EAGAIN' && e.code !== 'EWOULDBLOCK')) throw e;
+      const waiting = reqs.filter((_, i) => !done[i]).map((r) => r.describe);
+      const more = waiting.length > 1 ? ` (and ${waiting.length - 1} more request(s) of the batch)` : '';
+      throw new KernelTimeoutError(`kernel did not answer ${waiting[0] ?? 'a request'}${more} on the ${this.label} netlink socket within its receive timeout`, e);
+    }
   }
 
   /** Stores the parsed outcome; returns the parse error instead of throwing it. */

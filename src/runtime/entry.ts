@@ -10,24 +10,23 @@
  * - anything else: become the real runtime at once.
  *
  * "Become" is execve: same pid, fds, signals and exit code, argv[0] the real
- * runtime's path, environment untouched. This module loads only what the
+ * runtime's path, the caller's environment untouched (caller-env.ts). This module loads only what the
  * fast path needs; the rest is imported when used.
  */
 import { resolve } from 'node:path';
+import { ExitCode, NetDevError } from '../errors.js';
 import { native } from '../native/binding.js';
 import { packageRoot } from '../package-root.js';
 import { parseRuntimeArgs, takeRuntimeFlag } from './argv.js';
 import { chooseRuntime, resolveExecutable } from './real-runtime.js';
 import { hasStateFor, hookArgsFromEnv, wrapperStateDir } from './state-probe.js';
 import { type WrapperConfig, readWrapperConfig } from './wrapper-config.js';
+import { envList, restoreCallerEnv } from './caller-env.js';
 
-function envList(): string[] {
-  return Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined).map(([k, v]) => `${k}=${v}`);
-}
-
-function fail(msg: string): never {
-  process.stderr.write(`oci-netdevices-runtime: ${msg}\n`);
-  process.exit(1);
+/** One line; exit 2 for what the caller can fix (a bad config.json, settings, runtime name), 1 for the rest. */
+function fail(msg: string, code: number = ExitCode.usage): never {
+  process.stderr.write(`oci-netdevices-runtime: ${msg.replace(/\s*\n\s*/g, '; ')}\n`);
+  process.exit(code);
 }
 
 /** An unreadable or malformed config.json is the real runtime's to report, in its own words. */
@@ -36,6 +35,7 @@ function runtimeWillReport(e: unknown): boolean {
 }
 
 export async function runWrapper(argv: readonly string[]): Promise<void> {
+  restoreCallerEnv(process.env);
   const { args, runtime: fromFlag } = takeRuntimeFlag(argv.slice(2));
   let real: string;
   let config: WrapperConfig;
@@ -59,11 +59,11 @@ export async function runWrapper(argv: readonly string[]): Promise<void> {
         runtimeMovesDevices: () => runtimeFeatures(real, stateDir).netDevices,
       });
     } catch (e) {
-      if (!runtimeWillReport(e)) fail(`cannot add hooks to ${configPath}: ${(e as Error).message}`);
+      if (!runtimeWillReport(e)) fail(`cannot add hooks to ${configPath}: ${(e as Error).message}`, e instanceof NetDevError ? e.exitCode : ExitCode.failure);
     }
   } else if (call.subcommand === 'delete' && call.id !== undefined && hasStateFor(stateDir, call.id)) {
     const { deleteThenRestore } = await import('./delete.js');
     process.exit(await deleteThenRestore(real, args, call.id, stateDir, call.subcommandAt));
   }
-  native().execve(real, [real, ...args], envList());
+  native().execve(real, [real, ...args], envList(process.env));
 }

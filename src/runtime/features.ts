@@ -12,7 +12,7 @@ import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import { readFileNoFollow, writeFileAtomic } from '../state/atomic-file.js';
+import { readRecordFile, writeFileAtomic } from '../state/atomic-file.js';
 import { ensureDir } from '../state/state-dir.js';
 
 export interface RuntimeFeatures {
@@ -47,7 +47,7 @@ function cacheFile(stateRoot: string, runtimePath: string): string {
 
 function cached(file: string, path: string, size: number, mtimeMs: number): RuntimeFeatures | undefined {
   try {
-    const text = readFileNoFollow(file);
+    const text = readRecordFile(file, 'runtime features cache');
     if (text === undefined) return undefined;
     const c = JSON.parse(text) as Partial<RuntimeFeatures>;
     return c.path === path && c.size === size && c.mtimeMs === mtimeMs && typeof c.netDevices === 'boolean' ? (c as RuntimeFeatures) : undefined;

@@ -4,7 +4,7 @@
  * `{"runtime": "crun", "stateDir": "/run/oci-netdevices", "logFile": "/var/log/oci-netdevices.log", "cniPath": "/opt/cni/bin"}`,
  * every key optional. The environment, when set, wins.
  */
-import { readFileSync } from 'node:fs';
+import { readBounded } from '../bounded-file.js';
 
 export const RUNTIME_CONFIG = '/etc/oci-netdevices/runtime.json';
 
@@ -18,13 +18,9 @@ export interface WrapperConfig {
 
 /** The file's settings; {} when it does not exist. Throws an Error naming the file and key otherwise. */
 export function readWrapperConfig(path: string = RUNTIME_CONFIG): WrapperConfig {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return {};
-    throw new Error(`cannot read ${path}: ${(e as Error).message}`);
-  }
+  const data = readBounded(path, { what: 'wrapper settings', maxBytes: 64 * 1024 });
+  if (data === undefined) return {};
+  const text = data.toString('utf8');
   let v: unknown;
   try {
     v = JSON.parse(text);

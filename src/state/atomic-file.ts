@@ -10,9 +10,9 @@
  * - The bundle's config.json and installed hooks.d files: durable (fsync of the file, then of the
  *   directory after the rename): a crash leaves the old or the new file, never a torn or empty one.
  */
-import { closeSync, constants, fchmodSync, fstatSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, constants, fchmodSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { readUpTo } from '../read-up-to.js';
+import { readBounded } from '../bounded-file.js';
 
 export interface AtomicWriteOptions {
   /** File mode of the new file (default 0600), set exactly (the umask does not apply). */
@@ -48,22 +48,18 @@ function fsyncDirectory(dir: string): void {
   }
 }
 
-/** The file's text, or undefined when it does not exist. Refuses symlinks. */
-export function readFileNoFollow(path: string, maxBytes = 16 * 1024 * 1024): string | undefined {
-  let fd: number;
-  try {
-    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw e;
-  }
-  try {
-    const data = readUpTo(fd, maxBytes, fstatSync(fd).size);
-    if (data.length >= maxBytes) throw new Error(`${path} is larger than ${maxBytes} bytes`);
-    return data.toString('utf8');
-  } finally {
-    closeSync(fd);
-  }
+/**
+ * The file's text, or undefined when it does not exist. Refuses symlinks, FIFOs,
+ * directories and devices (bounded-file.ts); `ours`: a state record, which must
+ * be owned by us and not group/other-writable.
+ */
+export function readFileNoFollow(path: string, maxBytes = 16 * 1024 * 1024, opts: { ours?: boolean; what?: string } = {}): string | undefined {
+  return readBounded(path, { what: opts.what ?? 'state file', maxBytes, noFollow: true, ...(opts.ours === true ? { ours: true } : {}) })?.toString('utf8');
+}
+
+/** A state record of ours (journal, devices.json, claim, status...): see readFileNoFollow. */
+export function readRecordFile(path: string, what: string, maxBytes = 16 * 1024 * 1024): string | undefined {
+  return readFileNoFollow(path, maxBytes, { ours: true, what });
 }
 
 export function removeIfPresent(path: string): void {

@@ -2,9 +2,11 @@
  * Reading and writing a container's journal.json and devices.json (atomically),
  * listing containers, and forgetting one.
  */
-import { readdirSync, rmSync } from 'node:fs';
+import { readdirSync, realpathSync, rmSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { UsageError } from '../errors.js';
 import type { DeviceRecord } from './device-record.js';
-import { readFileNoFollow, removeIfPresent, writeFileAtomic } from './atomic-file.js';
+import { readRecordFile, removeIfPresent, writeFileAtomic } from './atomic-file.js';
 import { type ContainerDevice, type ContainerRecord, type Journal, parseContainerRecord, parseJournal, serialise } from './records.js';
 import { type StateDir, isContainerId } from './state-dir.js';
 
@@ -13,8 +15,32 @@ export function writeJournal(dir: StateDir, j: Journal): void {
 }
 
 export function readJournal(dir: StateDir, id: string): Journal | undefined {
-  const text = readFileNoFollow(dir.containerFile(id, 'journal.json'));
-  return text === undefined ? undefined : parseJournal(text, `journal of container ${id}`);
+  const text = readRecordFile(dir.containerFile(id, 'journal.json'), `journal of container ${id}`);
+  return text === undefined ? undefined : checkRecord(dir, id, parseJournal(text, `journal of container ${id}`), 'journal.json');
+}
+
+/**
+ * A record is acted on only when it describes its own container: its id is the directory's and its
+ * pin lies in that directory (a planted record must not make us unmount or delete anything else).
+ */
+function checkRecord<R extends ContainerRecord>(dir: StateDir, id: string, r: R, file: string): R {
+  const where = `${dir.containerFile(id, file as 'journal.json')}`;
+  if (r.id !== id) throw new UsageError(`${where} names container ${JSON.stringify(r.id)}, not ${JSON.stringify(id)}: refusing to act on it`);
+  if (r.netnsPin !== undefined && !pinInside(r.netnsPin, dir.containerDir(id, false))) {
+    throw new UsageError(`${where}: its netns pin ${JSON.stringify(r.netnsPin)} is not the container's own ${join(dir.containerDir(id, false), 'netns')}: refusing to act on it`);
+  }
+  return r;
+}
+
+function pinInside(pin: string, containerDir: string): boolean {
+  if (basename(pin) !== 'netns') return false;
+  if (resolve(dirname(pin)) === containerDir) return true;
+  // The same directory under another spelling of the root (/var/run -> /run).
+  try {
+    return realpathSync(dirname(pin)) === realpathSync(containerDir);
+  } catch {
+    return false;
+  }
 }
 
 export function removeJournal(dir: StateDir, id: string): void {
@@ -26,8 +52,8 @@ export function writeDevices(dir: StateDir, r: ContainerRecord): void {
 }
 
 export function readDevices(dir: StateDir, id: string): ContainerRecord | undefined {
-  const text = readFileNoFollow(dir.containerFile(id, 'devices.json'));
-  return text === undefined ? undefined : parseContainerRecord(text, `devices.json of container ${id}`);
+  const text = readRecordFile(dir.containerFile(id, 'devices.json'), `devices.json of container ${id}`);
+  return text === undefined ? undefined : checkRecord(dir, id, parseContainerRecord(text, `devices.json of container ${id}`), 'devices.json');
 }
 
 /** Removes the container's directory (journal, devices.json, the pin's mount point once unmounted). */
@@ -35,15 +61,11 @@ export function removeContainerDir(dir: StateDir, id: string): void {
   rmSync(dir.containerDir(id, false), { recursive: true, force: true });
 }
 
-/** Container ids that have a directory; anything that is not a valid id is ignored. */
+/** Container ids that have a directory; anything that is not a valid id is ignored. An untrusted state directory throws. */
 export function listContainerIds(dir: StateDir): string[] {
-  try {
-    return readdirSync(dir.containersDir()).filter(isContainerId);
-  } catch {
-    return [];
-  }
+  return readdirSync(dir.containersDir()).filter(isContainerId);
 }
 
 export function fromRecords(records: readonly DeviceRecord[]): ContainerDevice[] {
-  return records.map((r) => ({ hostName: r.hostName, containerName: r.containerName, containerIndex: r.containerIndex, movedByRuntime: r.movedByRuntime, original: r.original, identity: r.identity }));
+  return records.map((r) => ({ hostName: r.hostName, containerName: r.containerName, containerIndex: r.containerIndex, movedByRuntime: r.movedByRuntime, original: r.original, identity: r.identity, ...(r.dhcpLease !== undefined ? { dhcpLease: r.dhcpLease } : {}), ...(r.child !== undefined ? { child: r.child } : {}) }));
 }

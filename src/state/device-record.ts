@@ -2,6 +2,7 @@
  * What the hook remembers about each device it moved: enough to put the
  * device back on the host exactly as it was (teardown, crash recovery).
  */
+import type { DhcpLease } from '../dhcp/lease.js';
 import type { DeviceIdentity } from './identity.js';
 import type { LinkState } from './link-state.js';
 
@@ -90,6 +91,10 @@ export interface DeviceRecord {
   original: HostOriginal;
   /** Who the device is, with its container ifindex (src/state/identity.ts). */
   identity: DeviceIdentity;
+  /** The DHCP lease it holds (released at teardown). */
+  dhcpLease?: DhcpLease;
+  /** An ipvlan child made for the container (the host device never moved): nothing comes home. */
+  child?: 'ipvlan';
 }
 
 /** Something of the host state that could not be put back; the device itself came home. */

@@ -3,6 +3,7 @@
  * ours, but a crash or a full disk can leave anything behind, and recovery
  * must never act on a half-understood record.
  */
+import type { DhcpLease } from '../dhcp/lease.js';
 import type { HostOriginal, SavedAddress, SavedNexthop, SavedRoute } from './device-record.js';
 import { type FieldKind, LINK_STATE_FIELDS } from './link-state.js';
 import { type DeviceIdentity, parseIdentity } from './identity.js';
@@ -22,6 +23,10 @@ export interface ContainerDevice {
   hardwareAddr?: string;
   /** Who the device is (src/state/identity.ts); absent in records of older versions. */
   identity?: DeviceIdentity;
+  /** The DHCP lease the device holds: a DHCPRELEASE goes to its server at teardown. */
+  dhcpLease?: DhcpLease;
+  /** An ipvlan child made for the container: it dies with the netns, nothing comes home. */
+  child?: 'ipvlan';
 }
 
 /** Common to the journal and devices.json: enough to bring every device home. */
@@ -226,6 +231,28 @@ export function parseOriginal(v: unknown, path: string): HostOriginal {
   return r;
 }
 
+const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+const ETHERNET_MAC = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/;
+
+function ipv4(o: Obj, k: string, path: string): string {
+  const s = str(o, k, path, 15);
+  if (!IPV4.test(s)) fail(`${path}.${k}`, 'must be an IPv4 address');
+  return s;
+}
+
+function parseLease(v: unknown, path: string): DhcpLease {
+  const o = obj(v, path);
+  const mac = str(o, 'clientMac', path, 17);
+  if (!ETHERNET_MAC.test(mac)) fail(`${path}.clientMac`, 'must be a MAC address');
+  const l: DhcpLease = {
+    address: ipv4(o, 'address', path), prefixLength: int(o, 'prefixLength', path, 0, 32), serverId: ipv4(o, 'serverId', path),
+    leaseSeconds: int(o, 'leaseSeconds', path), obtainedAt: str(o, 'obtainedAt', path, 32), clientMac: mac,
+  };
+  if (o.router !== undefined) l.router = ipv4(o, 'router', path);
+  if (o.mtu !== undefined) l.mtu = int(o, 'mtu', path, 68, 0xffff);
+  return l;
+}
+
 function parseDevice(v: unknown, path: string): ContainerDevice {
   const o = obj(v, path);
   const d: ContainerDevice = { hostName: ifname(o, 'hostName', path), containerName: str(o, 'containerName', path, 64), original: parseOriginal(o.original, `${path}.original`) };
@@ -235,6 +262,11 @@ function parseDevice(v: unknown, path: string): ContainerDevice {
   const mac = optStr(o, 'hardwareAddr', path);
   if (mac !== undefined) d.hardwareAddr = mac;
   if (o.identity !== undefined) d.identity = parseIdentity(o.identity, `${path}.identity`);
+  if (o.dhcpLease !== undefined) d.dhcpLease = parseLease(o.dhcpLease, `${path}.dhcpLease`);
+  if (o.child !== undefined) {
+    if (o.child !== 'ipvlan') fail(`${path}.child`, 'must be "ipvlan"');
+    d.child = 'ipvlan';
+  }
   return d;
 }
 

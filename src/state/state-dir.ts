@@ -1,6 +1,9 @@
 /**
- * The state directory (default /run/oci-netdevices): root-only (0700, owned
- * by us), and no path component we create or read through may be a symlink.
+ * The state directory (default /run/oci-netdevices): root-only (created 0700,
+ * owned by us), verified on every use: each directory we create or read
+ * through must be ours, not group/other-writable and not a symlink, or the
+ * command refuses (exit 2) before touching anything. Record files likewise
+ * (bounded-file.ts).
  *
  *   <dir>/containers/<id>/journal.json  crash journal while createRuntime applies
  *   <dir>/containers/<id>/devices.json  what the hook did, once it succeeded
@@ -10,9 +13,10 @@
  *   <dir>/claims/<ifname>               which container owns the device until teardown
  *   <dir>/status/<id>.json              what the container got (status-store.ts)
  */
-import { chmodSync, existsSync, lstatSync, mkdirSync } from 'node:fs';
+import { type Stats, existsSync, lstatSync, mkdirSync } from 'node:fs';
+import { untrusted } from '../bounded-file.js';
 import { join } from 'node:path';
-import { UsageError } from '../errors.js';
+import { UntrustedStateError, UsageError } from '../errors.js';
 
 export const DEFAULT_STATE_DIR = '/run/oci-netdevices';
 
@@ -41,21 +45,53 @@ export function isIfname(name: string): boolean {
 }
 
 /**
- * Creates `path` (0700) if missing. Refuses a symlink, a non-directory, or a
- * directory owned by someone else; tightens a group/world-accessible one of ours.
+ * Why a state directory cannot be trusted (a symlink, not a directory, not ours, writable by
+ * group or others), or undefined. A loosened directory is refused, never tightened: what was
+ * planted while it was open stays untrusted.
  */
+function dirProblem(path: string, st: Stats): string | undefined {
+  if (st.isSymbolicLink()) return `${path} must be a directory, not a symlink`;
+  if (!st.isDirectory()) return `${path} must be a directory, not a file`;
+  const why = untrusted(st);
+  return why !== undefined ? `${path} ${why}` : undefined;
+}
+
+function refuse(problem: string): never {
+  throw new UntrustedStateError(`state directory: ${problem}: refusing to use it (it must be a directory owned by uid ${process.geteuid?.() ?? 0}, not writable by group or others; see README "State directory")`);
+}
+
+/** Creates `path` (0700) if missing; refuses a symlink, a non-directory, or one we cannot trust. */
 export function ensureDir(path: string): string {
   try {
     mkdirSync(path, { mode: 0o700 });
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
   }
-  const st = lstatSync(path);
-  if (st.isSymbolicLink() || !st.isDirectory()) throw new UsageError(`${path} must be a directory, not a symlink or a file`);
-  const uid = process.geteuid?.();
-  if (uid !== undefined && st.uid !== uid) throw new UsageError(`${path} is owned by uid ${st.uid}, not by us (uid ${uid}): refusing to keep state there`);
-  if ((st.mode & 0o077) !== 0) chmodSync(path, 0o700);
+  const problem = dirProblem(path, lstatSync(path));
+  if (problem !== undefined) refuse(problem);
   return path;
+}
+
+/** Checks `path` when it exists (false when it does not); creates nothing. */
+export function verifyDir(path: string): boolean {
+  let st: Stats;
+  try {
+    st = lstatSync(path);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw new UsageError(`state directory: cannot inspect ${path}: ${(e as Error).message}`);
+  }
+  const problem = dirProblem(path, st);
+  if (problem !== undefined) refuse(problem);
+  return true;
+}
+
+/** A createRuntime for an id that already has state: refused; the other container's state is not touched. */
+export class StateCollisionError extends UsageError {
+  override name = 'StateCollisionError';
+  constructor(readonly id: string, dir: string) {
+    super(`container id ${JSON.stringify(id)} already has state in ${dir} (a container of that id is running or was not torn down, perhaps under another runtime root): refusing to start a second one with this id; if none runs, "oci-netdevices recover ${id}" brings its devices home`);
+  }
 }
 
 export class StateDir {
@@ -70,6 +106,15 @@ export class StateDir {
       this.ready.add(path);
     }
     return path;
+  }
+
+  /** Checks each existing directory of `chain` (outermost first) once; stops at the first missing one. */
+  private verified(...chain: string[]): void {
+    for (const d of chain) {
+      if (this.ready.has(d)) continue;
+      if (!verifyDir(d)) return;
+      this.ready.add(d);
+    }
   }
 
   private sub(name: string): string {
@@ -88,7 +133,24 @@ export class StateDir {
     if (create) {
       this.containersDir();
       this.dir(dir);
+    } else this.verified(this.root, join(this.root, 'containers'), dir);
+    return dir;
+  }
+
+  /**
+   * Creates the container's directory, which must not exist: a container id with live state
+   * belongs to that state (another runtime root may run a container of the same id).
+   */
+  claimContainerDir(id: string): string {
+    assertContainerId(id);
+    const dir = join(this.containersDir(), id);
+    try {
+      mkdirSync(dir, { mode: 0o700 });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw new StateCollisionError(id, dir);
+      throw e;
     }
+    this.ready.add(dir);
     return dir;
   }
 
@@ -98,7 +160,10 @@ export class StateDir {
   }
 
   statusDir(create: boolean): string {
-    return create ? this.sub('status') : join(this.root, 'status');
+    if (create) return this.sub('status');
+    const d = join(this.root, 'status');
+    this.verified(this.root, d);
+    return d;
   }
 
   /** The container's status report; the id is checked before it becomes a path. */

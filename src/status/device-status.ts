@@ -10,16 +10,24 @@
  *   `NetworkDeviceReady`), or why not.
  * - `NetworkReady`: every requested address is on it, read back from the
  *   kernel, and its routes were applied (reason `NetworkReady`), or why not.
+ * - `SLAACReady` (addressing SLAAC only, first, as DraNet lists it): the
+ *   autoconfigured addresses read back (reason `SLAACReady`), or `False` with
+ *   `AutoconfigurationTimedOut` (or the failure's reason).
+ *
+ * A DHCP lease (addressing DHCP) is reported in `data.dhcpLease`: server,
+ * address, prefix, router, MTU, lease time and when it was obtained.
  */
 import { hostname } from 'node:os';
 import type { DeviceSpec } from '../config/model.js';
+import type { DhcpLease } from '../dhcp/lease.js';
+import { SlaacTimeoutError, StepError } from '../errors.js';
 import { type Failure, classifyFailure } from './failure.js';
 import type { Loss } from '../state/device-record.js';
 
 export const DRIVER = 'oci-netdevices.io';
 
 export interface Condition {
-  type: 'Ready' | 'NetworkReady' | 'Restored';
+  type: 'Ready' | 'NetworkReady' | 'SLAACReady' | 'Restored';
   status: 'True' | 'False';
   reason: string;
   message: string;
@@ -56,6 +64,10 @@ export interface Observed {
   interfaceName: string;
   hardwareAddress?: string;
   ips: string[];
+  /** The IPv6 addresses among `ips` that router advertisements made (not permanent, DAD done, not deprecated). */
+  autoconfigured?: string[];
+  /** The lease the device holds (from the state record). */
+  dhcpLease?: DhcpLease;
 }
 
 /** After a teardown with losses: per device, a `Restored` condition saying what it came home without. */
@@ -74,8 +86,8 @@ function cond(type: Condition['type'], ok: boolean, reason: string, message: str
   return { type, status: ok ? 'True' : 'False', reason, message, lastTransitionTime: at };
 }
 
-function entry(device: string, conditions: Condition[], networkData?: NetworkData): DeviceStatus {
-  return { driver: DRIVER, pool: hostname(), device, conditions, ...(networkData !== undefined ? { networkData } : {}) };
+function entry(device: string, conditions: Condition[], networkData?: NetworkData, data?: unknown): DeviceStatus {
+  return { driver: DRIVER, pool: hostname(), device, conditions, ...(networkData !== undefined ? { networkData } : {}), ...(data !== undefined ? { data } : {}) };
 }
 
 function succeeded(spec: DeviceSpec, seen: Observed | undefined, at: string): DeviceStatus {
@@ -83,22 +95,40 @@ function succeeded(spec: DeviceSpec, seen: Observed | undefined, at: string): De
     const why = `not found in the container after configuration (expected ${spec.containerName})`;
     return entry(spec.hostName, [cond('Ready', false, 'DeviceNotFound', why, at), cond('NetworkReady', false, 'DeviceNotFound', why, at)]);
   }
-  const wanted = spec.addresses.map((a) => `${a.text}/${a.prefixLength}`);
+  const lease = seen.dhcpLease;
+  const wanted = [...spec.addresses.map((a) => `${a.text}/${a.prefixLength}`), ...(lease !== undefined ? [`${lease.address}/${lease.prefixLength}`] : [])];
   const missing = wanted.filter((w) => !seen.ips.includes(w));
   const routes = spec.routes.length;
+  const how = lease !== undefined ? `, DHCP lease ${lease.address}/${lease.prefixLength} from ${lease.serverId} for ${lease.leaseSeconds} s` : '';
   const network = missing.length === 0
-    ? cond('NetworkReady', true, 'NetworkReady', `${wanted.length} address(es) and ${routes} route(s) applied`, at)
+    ? cond('NetworkReady', true, 'NetworkReady', `${wanted.length} address(es) and ${routes} route(s) applied${how}`, at)
     : cond('NetworkReady', false, 'AddressesMissing', `not on ${seen.interfaceName} after configuration: ${missing.join(', ')}`, at);
   const networkData: NetworkData = { interfaceName: seen.interfaceName, ips: seen.ips, ...(seen.hardwareAddress !== undefined ? { hardwareAddress: seen.hardwareAddress } : {}) };
-  return entry(spec.hostName, [cond('Ready', true, 'NetworkDeviceReady', `in the container as ${seen.interfaceName}`, at), network], networkData);
+  const conditions = [cond('Ready', true, 'NetworkDeviceReady', `in the container as ${seen.interfaceName}`, at), network];
+  if (spec.addressing === 'SLAAC') {
+    const auto = seen.autoconfigured ?? [];
+    conditions.unshift(auto.length > 0
+      ? cond('SLAACReady', true, 'SLAACReady', `autoconfigured addresses: ${auto.join(',')}`, at)
+      : cond('SLAACReady', false, 'AutoconfigurationTimedOut', `no autoconfigured address on ${seen.interfaceName} when read back`, at));
+  }
+  return entry(spec.hostName, conditions, networkData, lease !== undefined ? { dhcpLease: lease } : undefined);
 }
 
-function failed(spec: DeviceSpec, f: Failure, at: string): DeviceStatus {
+function failed(spec: DeviceSpec, f: Failure & { error: unknown }, at: string): DeviceStatus {
   // The device that failed carries the error line; the others were rolled back because of it.
   const mine = f.device === undefined || f.device === spec.hostName;
   const reason = mine ? f.reason : 'RolledBack';
   const message = mine ? f.message : `not configured: device ${JSON.stringify(f.device)} failed (${f.reason}), every change was undone`;
-  return entry(spec.hostName, [cond('Ready', false, reason, message, at), cond('NetworkReady', false, reason, mine ? 'not configured: every change was undone' : message, at)]);
+  const conditions = [cond('Ready', false, reason, message, at), cond('NetworkReady', false, reason, mine ? 'not configured: every change was undone' : message, at)];
+  if (spec.addressing === 'SLAAC') conditions.unshift(slaacFailed(mine, reason, message, f.error, at));
+  return entry(spec.hostName, conditions);
+}
+
+function slaacFailed(mine: boolean, reason: string, message: string, error: unknown, at: string): Condition {
+  const timedOut = mine && error instanceof StepError && error.cause instanceof SlaacTimeoutError;
+  return timedOut
+    ? cond('SLAACReady', false, 'AutoconfigurationTimedOut', (error.cause as Error).message, at)
+    : cond('SLAACReady', false, reason, `not configured: ${message}`, at);
 }
 
 /**
@@ -107,6 +137,6 @@ function failed(spec: DeviceSpec, f: Failure, at: string): DeviceStatus {
  */
 export function buildStatus(specs: readonly DeviceSpec[], readBack: ReadonlyMap<string, Observed>, error?: unknown, at: string = rfc3339()): DeviceStatus[] {
   if (error === undefined) return specs.map((s) => succeeded(s, readBack.get(s.hostName), at));
-  const f = classifyFailure(error);
+  const f = { ...classifyFailure(error), error };
   return specs.map((s) => failed(s, f, at));
 }

@@ -7,7 +7,7 @@
  * of it behind, while its status (saying why) must stay readable.
  */
 import { readdirSync } from 'node:fs';
-import { readFileNoFollow, removeIfPresent, writeFileAtomic } from '../state/atomic-file.js';
+import { readRecordFile, removeIfPresent, writeFileAtomic } from '../state/atomic-file.js';
 import { isContainerId, type StateDir } from '../state/state-dir.js';
 import type { ContainerStatus, DeviceStatus } from './device-status.js';
 
@@ -30,7 +30,7 @@ export function readStatus(state: StateDir, id?: string): ContainerStatus[] {
   }
   const out: ContainerStatus[] = [];
   for (const i of ids) {
-    const text = readFileNoFollow(state.statusFile(i));
+    const text = readRecordFile(state.statusFile(i), `status of container ${i}`);
     if (text !== undefined) out.push(JSON.parse(text) as ContainerStatus);
   }
   return out;

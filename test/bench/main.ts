@@ -72,7 +72,7 @@ async function benchHook(n: number, via: 'node' | 'engine' | 'fallback'): Promis
   for (let r = 0; r < reps(n); r++) {
     samples.push(await timeOne(n, 'ba', (f) => {
       writeFileSync(join(f.dir, 'config.json'), hookConfig(f));
-      check(bin, ['--log-file', join(f.dir, 'log'), '--state-dir', STATE, '--teardown', 'kernel', 'hook', 'createRuntime'], JSON.stringify({ ociVersion: '1.0.2', id: `b${via}${r}`, status: 'creating', pid: f.pid, bundle: f.dir }), env);
+      check(bin, ['--log-file', join(f.dir, 'log'), '--state-dir', STATE, '--teardown', 'kernel', 'hook', 'createRuntime'], JSON.stringify({ ociVersion: '1.0.2', id: `b${via}${n}x${r}`, status: 'creating', pid: f.pid, bundle: f.dir }), env);
     }));
   }
   record(HOOK_ROW[via], n, samples);
@@ -169,15 +169,55 @@ async function benchCni(n: number): Promise<void> {
   record('d) CNI host-device', n, samples, `${ipam ? 'static IPAM addresses' : 'no IPAM'}; host-device cannot set MTU`);
 }
 
+/** A CA bundle as many hosts set in NODE_EXTRA_CA_CERTS (Node parses it at every start). */
+const CA_BUNDLE = process.env.NODE_EXTRA_CA_CERTS ?? '/etc/ssl/certs/ca-certificates.crt';
+const withoutCa = (): NodeJS.ProcessEnv => {
+  const env = { ...process.env };
+  delete env.NODE_EXTRA_CA_CERTS;
+  return env;
+};
+const withCa = (): NodeJS.ProcessEnv => ({ ...process.env, NODE_EXTRA_CA_CERTS: CA_BUNDLE });
+
 function benchNode(): void {
-  for (const [name, env] of [['e) node -e 0', process.env], ['e2) node -e 0, hook env', HOOK_ENV]] as const) {
+  for (const [name, env] of [['e) node -e 0', withoutCa()], ['e) node -e 0, NODE_EXTRA_CA_CERTS', withCa()]] as const) {
+    if (env.NODE_EXTRA_CA_CERTS !== undefined && !existsSync(CA_BUNDLE)) continue;
     const samples: number[] = [];
     for (let r = 0; r < (REPS ?? 10); r++) {
       const t0 = process.hrtime.bigint();
       check(process.execPath, ['-e', '0'], undefined, env);
       samples.push(ms(t0));
     }
-    record(name, 0, samples, name.startsWith('e2') ? 'without NODE_* (NODE_OPTIONS, NODE_EXTRA_CA_CERTS...), as the front door starts Node' : undefined);
+    record(name, 0, samples);
+  }
+}
+
+/**
+ * The hook's start for a container asking for nothing, with and without NODE_EXTRA_CA_CERTS in the
+ * caller's environment; "as before" starts the entry with node directly, as bin/oci-netdevices did
+ * before it chose Node's environment (bin/node-env.sh).
+ */
+function benchHookStart(): void {
+  const dir = tempDir('ond-bench-start-');
+  try {
+    writeFileSync(join(dir.path, 'config.json'), '{}');
+    const state = JSON.stringify({ ociVersion: '1.0.2', id: 'start', status: 'creating', pid: process.pid, bundle: dir.path });
+    const runs: Array<[string, string, string[], NodeJS.ProcessEnv]> = [
+      ['f) hook start', HOOK, [], withoutCa()],
+      ['f) hook start, NODE_EXTRA_CA_CERTS', HOOK, [], withCa()],
+      ['f) hook start as before, NODE_EXTRA_CA_CERTS', process.execPath, [`${HOOK}.cjs`, HOOK], withCa()],
+    ];
+    for (const [name, cmd, pre, env] of runs) {
+      if (env.NODE_EXTRA_CA_CERTS !== undefined && !existsSync(CA_BUNDLE)) continue;
+      const samples: number[] = [];
+      for (let r = 0; r < (REPS ?? 10); r++) {
+        const t0 = process.hrtime.bigint();
+        check(cmd, [...pre, '--log-file', 'off', 'hook', 'createRuntime'], state, env);
+        samples.push(ms(t0));
+      }
+      record(name, 0, samples);
+    }
+  } finally {
+    dir.remove();
   }
 }
 
@@ -273,6 +313,7 @@ async function main(): Promise<void> {
   const before = (() => { try { return leftovers(); } catch { return ''; } })();
   process.on('exit', () => rmSync(STATE, { recursive: true, force: true }));
   benchNode();
+  benchHookStart();
   for (const n of SIZES) {
     await benchHook(n, 'fallback');
   }
@@ -318,7 +359,7 @@ async function main(): Promise<void> {
   }
   const engMarg = marginal('a2) hook via daemon');
   targets.push([`marginal per-device cost a2 vs b (N=${lo}..${hi})`, engMarg / bMarg, 1.05, `${engMarg.toFixed(2)} vs ${bMarg.toFixed(2)} ms/dev`]);
-  const e2 = med('e2) node -e 0, hook env', 0);
+  const e2 = med('e) node -e 0', 0);
   const fb = med('a3) hook via front door, no daemon', lo);
   targets.push([`fallback a3(${lo}) vs node(hook env) + one move + 25 ms`, fb / (e2 + oneMove + 25), 1.0, `${fb.toFixed(1)} vs ${(e2 + oneMove + 25).toFixed(1)} ms`]);
   if (rows.some((r) => r.name === 'wrapper state')) {

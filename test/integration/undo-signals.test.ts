@@ -21,7 +21,7 @@ for (const sig of ['SIGTERM', 'SIGINT'] as const) {
     await waitForFile(join(box.stateDir, 'containers', id, 'journal.json'));
     hook.kill(sig);
     const r = await hook.done;
-    assert.equal(r.code, 1, r.stderr);
+    assert.equal(r.code, 8, r.stderr);
     assert.equal(r.stderr, `oci-netdevices: createRuntime interrupted by ${sig}: every change was rolled back\n`);
     assert.deepEqual(snapshot(devs), before);
     assert.deepEqual(stateLeft(box.stateDir), []);
@@ -36,7 +36,7 @@ test('--timeout (and OCI_NETDEVICES_TIMEOUT): past the deadline the hook stops a
   for (const how of [{ args: ['--timeout', '0.001'], env: {} }, { args: [], env: { OCI_NETDEVICES_TIMEOUT: '0.001' } }] as Array<{ args: string[]; env: Record<string, string> }>) {
     const ctr = box.container();
     const r = await startHook(box.stateDir, 'createRuntime', runcState(uniqueName('c'), ctr.pid, bundle), how.args, how.env).done;
-    assert.equal(r.code, 1, r.stderr);
+    assert.equal(r.code, 8, r.stderr);
     assert.match(r.stderr, /^oci-netdevices: createRuntime deadline of 0\.001s passed \(--timeout\): nothing was changed\n$/);
     assert.deepEqual(snapshot(devs), before);
     assert.deepEqual(stateLeft(box.stateDir), []);

@@ -16,9 +16,9 @@ const bad = {
 };
 const good = { linux: { namespaces: [{ type: 'network' }], netDevices: { veth1: { name: 'eth1' } } } };
 
-const validate = (path: string) => spawnSync(process.execPath, [BIN, 'validate', path], { encoding: 'utf8' });
+const validate = (path: string) => spawnSync(BIN, ['validate', path], { encoding: 'utf8' });
 /** Through a real pipe, as a shell makes one (Node's own stdio would be a socket pair). */
-const validatePiped = (file: string) => spawnSync('sh', ['-c', 'cat "$1" | "$2" "$3" validate /dev/stdin', 'sh', file, process.execPath, BIN], { encoding: 'utf8' });
+const validatePiped = (file: string) => spawnSync('sh', ['-c', 'cat "$1" | "$2" validate /dev/stdin', 'sh', file, BIN], { encoding: 'utf8' });
 
 test('a bad config: exit 3, one line per problem with its path and device, nothing else', (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'ond-validate-'));
@@ -42,6 +42,23 @@ test('configs read from a pipe through /dev/stdin', (t) => {
   assert.match(r.stdout, /ok: 1 device\(s\): veth1 -> eth1/);
   const b = validatePiped(join(dir, 'bad.json'));
   assert.equal(b.status, 3, `a pipe is read to its end, not as an empty file: ${b.stderr}`);
+});
+
+test('a duplicate key in config.json or in an annotation: exit 3 with its JSON path (JSON.parse would keep the last one silently)', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'ond-validate-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const file = join(dir, 'config.json');
+  writeFileSync(file, '{"linux": {"namespaces": [{"type": "network"}], "netDevices": {"veth1": {"name": "eth1"}, "veth1": {"name": "eth2"}}}}');
+  const r = validate(file);
+  assert.equal(r.status, 3, r.stderr);
+  assert.match(r.stderr.trim(), /^oci-netdevices: invalid netDevices config: linux\.netDevices\["veth1"\]: duplicate key in config .*config\.json/);
+  writeFileSync(file, JSON.stringify({ linux: { namespaces: [{ type: 'network' }] }, annotations: { 'oci-netdevices.io/devices': '{"veth1": {"name": "eth1", "mtu": 1400, "mtu": 9000}}' } }));
+  const a = validate(file);
+  assert.equal(a.status, 3, a.stderr);
+  assert.match(a.stderr.trim(), /^annotations\["oci-netdevices\.io\/devices"\]\["veth1"\]\.mtu: duplicate key/);
+  // The same object keys in different objects are not duplicates.
+  writeFileSync(file, '{"linux": {"namespaces": [{"type": "network"}], "netDevices": {"veth1": {"name": "eth1"}, "veth2": {"name": "eth2"}}}}');
+  assert.equal(validate(file).status, 0);
 });
 
 test('the CNI annotation is validated too: each problem with its JSON path and attachment; a clean one is listed', (t) => {

@@ -30,6 +30,10 @@
  *   routes of different metrics are different routes. An IPv4 gateway must be
  *   on a subnet of an address of the device unless the route is onlink
  *   (RTNH_F_ONLINK): else ENETUNREACH, as the kernel's fib_check_nh.
+ * - RTM_NEWLINK with NLM_F_CREATE and IFLA_LINKINFO: a new link of that kind,
+ *   only for kinds in `drivers` (else EOPNOTSUPP "Unknown device type", as a
+ *   kernel without the module); vrf and ipvlan validate their IFLA_INFO_DATA
+ *   like the drivers do; IFLA_MASTER enslaves (to a vrf), RTM_DELLINK deletes
  * Anything else is answered EOPNOTSUPP. Every request is answered like the
  * kernel with NETLINK_CAP_ACK + NETLINK_EXT_ACK: replies, then an ack (or a
  * NLMSG_DONE for dumps), errors with the kernel's text as NLMSGERR_ATTR_MSG.
@@ -44,11 +48,17 @@
  * (raw sends of this socket), `queued` (messages not yet received).
  * `maxDatagramBytes` splits replies over several recv() calls.
  * recv() with nothing queued throws instead of blocking.
+ *
+ * Kernel behaviours: `interruptDumps(times)` answers the next `times` dumps with
+ * NLM_F_DUMP_INTR on every part and on DONE (the table changed while it was
+ * read); `silence(match)` leaves matching requests unanswered, and a recv() with
+ * nothing queued then fails EAGAIN as the native socket does when its receive
+ * timeout (SO_RCVTIMEO) expires.
  */
 import { constants as os } from 'node:os';
 import { type Addr, decodeAddr, encodeCacheInfo } from '../../src/netlink/addr.js';
 import { type Attr, AttrSet, align4, attr, hostLittleEndian as LE } from '../../src/netlink/attr.js';
-import { NL, RTNL, RTNL3 } from '../../src/netlink/constants.js';
+import { KINDS, NL, RTNL, RTNL3 } from '../../src/netlink/constants.js';
 import { type IncomingMessage, type OutgoingMessage, decodeMessages, messageLength, writeMessage } from '../../src/netlink/message.js';
 import { bytesToMac } from '../../src/netlink/link.js';
 import { decodeRoute, encodeMultipath, type Route } from '../../src/netlink/route.js';
@@ -56,6 +66,7 @@ import { IFADDRMSG_LEN, IFINFOMSG_LEN, decodeIfInfo, encodeIfAddr, encodeIfInfo,
 import type { Transport } from '../../src/netlink/socket.js';
 
 export const E = os.errno;
+const { RTM_DELLINK, IFLA_MASTER, IFLA_LINK, IFLA_INFO_DATA, IFLA_VRF_TABLE, IFLA_IPVLAN_MODE, IPVLAN_MODE_MAX } = KINDS;
 
 export interface FakeLink {
   index: number;
@@ -67,6 +78,10 @@ export interface FakeLink {
   minMtu?: number;
   maxMtu?: number;
   kind?: string;
+  /** ifindex of the master (a vrf), IFLA_MASTER. */
+  master?: number;
+  /** The parent of an ipvlan child (IFLA_LINK; its netns may differ). */
+  parent?: number;
   gsoMaxSize?: number;
   groMaxSize?: number;
   gsoIPv4MaxSize?: number;
@@ -120,6 +135,9 @@ interface World {
   failures: Failure[];
   requests: FakeRequest[];
   nextIndex: number;
+  drivers: Set<string>;
+  dumpInterrupts: number;
+  silenced: FailureMatch[];
 }
 
 export interface FakeKernelOptions {
@@ -129,6 +147,8 @@ export interface FakeKernelOptions {
   /** fd -> namespace label, for IFLA_NET_NS_FD. */
   nsFds?: Record<number, string>;
   maxDatagramBytes?: number;
+  /** Link kinds RTM_NEWLINK can create (kernel drivers present); default none. */
+  drivers?: string[];
 }
 
 class KernelError extends Error {
@@ -154,7 +174,8 @@ export class FakeRtnlKernel implements Transport {
   constructor(opts: FakeKernelOptions = {}, world?: World) {
     this.netns = opts.netns ?? 'host';
     this.maxDatagramBytes = opts.maxDatagramBytes ?? 32 * 1024;
-    this.world = world ?? { links: [], addrs: [], routes: [], nsFds: new Map(), failures: [], requests: [], nextIndex: 1 };
+    this.world = world ?? { links: [], addrs: [], routes: [], nsFds: new Map(), failures: [], requests: [], nextIndex: 1, drivers: new Set(), dumpInterrupts: 0, silenced: [] };
+    for (const d of opts.drivers ?? []) this.world.drivers.add(d);
     for (const [fd, ns] of Object.entries(opts.nsFds ?? {})) this.world.nsFds.set(Number(fd), ns);
     for (const l of opts.links ?? []) this.addLink(l);
   }
@@ -223,6 +244,18 @@ export class FakeRtnlKernel implements Transport {
     return this;
   }
 
+  /** The next `times` dumps come back marked NLM_F_DUMP_INTR. */
+  interruptDumps(times: number): this {
+    this.world.dumpInterrupts += times;
+    return this;
+  }
+
+  /** Requests matching `match` get no answer at all (a kernel that never answers). */
+  silence(match: FailureMatch): this {
+    this.world.silenced.push(match);
+    return this;
+  }
+
   // ---- Transport ------------------------------------------------------------------
 
   send(data: Uint8Array): void {
@@ -233,6 +266,10 @@ export class FakeRtnlKernel implements Transport {
 
   recv(): Uint8Array {
     if (this.closed) throw new Error('fake kernel: recv on a closed socket');
+    if (this.queue.length === 0 && this.world.silenced.length > 0) {
+      // What the native shim throws when SO_RCVTIMEO expires.
+      throw Object.assign(new Error('EAGAIN: Resource temporarily unavailable, recv'), { errno: -E.EAGAIN, code: 'EAGAIN', syscall: 'recv' });
+    }
     if (this.queue.length === 0) throw new Error('fake kernel: recv() with nothing queued (the real socket would block forever)');
     const parts: Uint8Array[] = [];
     let size = 0;
@@ -261,10 +298,16 @@ export class FakeRtnlKernel implements Transport {
       else this.ack(m, failure.errno, failure.message);
       return;
     }
+    if (this.world.silenced.some((f) => this.matches(f, req))) return;
+    let intr = 0;
+    if (dump && this.world.dumpInterrupts > 0) {
+      this.world.dumpInterrupts--;
+      intr = NL.NLM_F_DUMP_INTR;
+    }
     try {
       const replies = this.dispatch(m, dump);
-      for (const r of replies) this.reply(m, r);
-      if (dump) this.reply(m, { type: NL.NLMSG_DONE, flags: NL.NLM_F_MULTI, header: errnoBytes(0), attrs: [] });
+      for (const r of replies) this.reply(m, { ...r, flags: r.flags | intr });
+      if (dump) this.reply(m, { type: NL.NLMSG_DONE, flags: NL.NLM_F_MULTI | intr, header: errnoBytes(0), attrs: [] });
       else if ((m.flags & NL.NLM_F_ACK) !== 0) this.ack(m, 0);
     } catch (e) {
       if (!(e instanceof KernelError)) throw e;
@@ -286,7 +329,11 @@ export class FakeRtnlKernel implements Transport {
         return [linkMessage(this.target(m))];
       case RTNL.RTM_NEWLINK:
       case RTNL.RTM_SETLINK:
-        this.setLink(m);
+        if (m.type === RTNL.RTM_NEWLINK && (m.flags & NL.NLM_F_CREATE) !== 0) this.createLink(m);
+        else this.setLink(m);
+        return [];
+      case RTM_DELLINK:
+        this.delLink(m);
         return [];
       case RTNL3.RTM_NEWLINKPROP:
       case RTNL3.RTM_DELLINKPROP:
@@ -375,6 +422,8 @@ export class FakeRtnlKernel implements Transport {
     if (mtu !== undefined && link.maxMtu !== undefined && mtu > link.maxMtu) throw new KernelError(E.EINVAL, `mtu greater than device maximum`);
     const mac = a.raw(RTNL.IFLA_ADDRESS);
     if (mac !== undefined && mac.length !== 6) throw new KernelError(E.EINVAL);
+    const master = a.u32(IFLA_MASTER);
+    if (master !== undefined && master !== 0 && this.find(master, link.netns)?.kind !== 'vrf') throw new KernelError(master === link.index ? E.ELOOP : E.EINVAL, 'fake kernel: only a vrf can be a master here');
 
     if (toNs !== undefined && toNs !== link.netns) {
       this.world.addrs = this.world.addrs.filter((x) => !(x.netns === link.netns && x.index === link.index));
@@ -382,6 +431,11 @@ export class FakeRtnlKernel implements Transport {
       if (this.find(link.index, toNs) !== undefined) link.index = this.freeIndex(toNs);
       link.netns = toNs;
       link.up = false;
+      delete link.master;
+    }
+    if (master !== undefined) {
+      if (master === 0) delete link.master;
+      else link.master = master;
     }
     link.name = newName;
     if (mtu !== undefined) link.mtu = mtu;
@@ -410,6 +464,46 @@ export class FakeRtnlKernel implements Transport {
     }
     const group = a.u32(RTNL3.IFLA_GROUP);
     if (group !== undefined) link.group = group;
+  }
+
+  private createLink(m: IncomingMessage): void {
+    const a = new AttrSet(m.payload, IFINFOMSG_LEN);
+    const info = a.nested(RTNL.IFLA_LINKINFO);
+    const kind = info?.str(RTNL.IFLA_INFO_KIND);
+    if (kind === undefined) throw new KernelError(E.EINVAL, 'fake kernel: creating a link needs IFLA_INFO_KIND');
+    if (!this.world.drivers.has(kind)) throw new KernelError(E.EOPNOTSUPP, 'Unknown device type');
+    const data = info!.nested(IFLA_INFO_DATA);
+    let parent: FakeLink | undefined;
+    if (kind === 'vrf') {
+      if (data === undefined) throw new KernelError(E.EINVAL, 'VRF properties are required');
+      if (data.u32(IFLA_VRF_TABLE) === undefined) throw new KernelError(E.EINVAL, 'VRF table id is missing');
+    } else if (kind === 'ipvlan') {
+      const mode = data?.u16(IFLA_IPVLAN_MODE);
+      if (mode !== undefined && mode >= IPVLAN_MODE_MAX) throw new KernelError(E.EINVAL);
+      const link = a.u32(IFLA_LINK);
+      parent = link === undefined ? undefined : this.find(link, this.netns);
+      if (parent === undefined) throw new KernelError(E.EINVAL, 'fake kernel: ipvlan needs IFLA_LINK');
+    }
+    const fd = a.u32(RTNL.IFLA_NET_NS_FD);
+    const ns = fd === undefined ? this.netns : this.world.nsFds.get(fd);
+    if (ns === undefined) throw new KernelError(E.EBADF);
+    const name = a.str(RTNL.IFLA_IFNAME);
+    if (name === undefined) throw new KernelError(E.EINVAL, 'fake kernel: give the new link a name');
+    if (this.find(name, ns) !== undefined) throw new KernelError(E.EEXIST);
+    const index = this.freeIndex(ns);
+    this.world.links.push({
+      index, name, netns: ns, kind, mtu: parent?.mtu ?? (kind === 'vrf' ? 65575 : 1500), up: false,
+      mac: parent?.mac ?? `02:00:00:00:${(index >> 8 & 0xff).toString(16).padStart(2, '0')}:${(index & 0xff).toString(16).padStart(2, '0')}`,
+      ...(parent !== undefined ? { parent: parent.index } : {}),
+    });
+  }
+
+  private delLink(m: IncomingMessage): void {
+    const link = this.target(m);
+    this.world.links = this.world.links.filter((l) => l !== link);
+    this.world.addrs = this.world.addrs.filter((x) => !(x.netns === link.netns && x.index === link.index));
+    this.world.routes = this.world.routes.filter((x) => !(x.netns === link.netns && x.oif === link.index));
+    for (const l of this.world.links) if (l.netns === link.netns && l.master === link.index) delete l.master;
   }
 
   private newAddr(m: IncomingMessage): void {
@@ -512,6 +606,7 @@ function linkMessage(l: FakeLink): OutgoingMessage {
   if (l.minMtu !== undefined) attrs.push(attr.u32(RTNL.IFLA_MIN_MTU, l.minMtu));
   if (l.maxMtu !== undefined) attrs.push(attr.u32(RTNL.IFLA_MAX_MTU, l.maxMtu));
   if (l.kind !== undefined) attrs.push(attr.nest(RTNL.IFLA_LINKINFO, [attr.str(RTNL.IFLA_INFO_KIND, l.kind)]));
+  if (l.master !== undefined) attrs.push(attr.u32(IFLA_MASTER, l.master));
   if (l.gsoMaxSize !== undefined) attrs.push(attr.u32(RTNL.IFLA_GSO_MAX_SIZE, l.gsoMaxSize));
   if (l.groMaxSize !== undefined) attrs.push(attr.u32(RTNL.IFLA_GRO_MAX_SIZE, l.groMaxSize));
   if (l.gsoIPv4MaxSize !== undefined) attrs.push(attr.u32(RTNL.IFLA_GSO_IPV4_MAX_SIZE, l.gsoIPv4MaxSize));

@@ -24,8 +24,9 @@ const original = (name: string): HostOriginal => ({
   features: { 'rx-gro': true }, privateFlags: {},
 });
 
-const journal = (id: string, pid: number, start: string): Journal => ({
-  version: 1, id, teardown: 'restore', hookPid: pid, hookStart: start, netnsPin: `/run/x/containers/${id}/netns`,
+/** `pinIn`: the state directory whose container directory holds the pin (the only place a pin may be). */
+const journal = (id: string, pid: number, start: string, pinIn?: StateDir): Journal => ({
+  version: 1, id, teardown: 'restore', hookPid: pid, hookStart: start, ...(pinIn !== undefined ? { netnsPin: pinIn.containerFile(id, 'netns') } : {}),
   devices: [{ hostName: 'veth1', containerName: 'eth%d', original: original('veth1'), hardwareAddr: '02:00:00:00:00:09' }],
 });
 
@@ -60,7 +61,7 @@ test('a writer killed at any point leaves either the old or the new file, never 
 
 test('journal and devices.json round-trip; listing ignores names that are not container ids', () => {
   const dir = fresh();
-  const j = journal('c1', 4242, '123');
+  const j = journal('c1', 4242, '123', dir);
   writeJournal(dir, j);
   assert.deepEqual(readJournal(dir, 'c1'), j);
   assert.equal(statSync(dir.containerFile('c1', 'journal.json')).mode & 0o777, 0o600);
@@ -81,6 +82,17 @@ test('a corrupt journal is an error, never half-used', () => {
   assert.throws(() => readJournal(dir, 'c2'), /not JSON/);
   writeFileSync(dir.containerFile('c2', 'journal.json'), JSON.stringify({ ...journal('c2', 1, 'x'), id: '../etc' }));
   assert.throws(() => readJournal(dir, 'c2'), /id: must be a container id/);
+});
+
+test('a record is used only for its own container: another id, or a pin outside its directory, is refused', () => {
+  const dir = fresh();
+  writeJournal(dir, journal('c3', 1, 'x', dir));
+  writeFileSync(dir.containerFile('c3', 'journal.json'), JSON.stringify({ ...journal('c3', 1, 'x'), netnsPin: '/etc/important' }));
+  assert.throws(() => readJournal(dir, 'c3'), /its netns pin "\/etc\/important" is not the container's own .*c3\/netns: refusing to act on it/);
+  writeFileSync(dir.containerFile('c3', 'journal.json'), JSON.stringify({ ...journal('c3', 1, 'x'), netnsPin: dir.containerFile('c3', 'netns').replace('/c3/', '/c4/') }));
+  assert.throws(() => readJournal(dir, 'c3'), /is not the container's own/);
+  writeFileSync(dir.containerFile('c3', 'journal.json'), JSON.stringify(journal('c4', 1, 'x')));
+  assert.throws(() => readJournal(dir, 'c3'), /names container "c4", not "c3"/);
 });
 
 test('process liveness uses pid and start time, so a reused pid is not mistaken for the hook', () => {

@@ -41,16 +41,24 @@ test('interface names are checked before they name lock and claim files', () => 
   }
 });
 
-test('directories are made 0700; a wider one of ours is tightened', () => {
+test('directories are made 0700; a group/other-writable one is refused, not tightened (what was planted stays untrusted)', () => {
   const root = fresh();
   const dir = new StateDir(root);
   dir.containerDir('c1', true);
   for (const p of [root, join(root, 'containers'), join(root, 'containers', 'c1')]) assert.equal(statSync(p).mode & 0o777, 0o700, p);
-  const wide = fresh();
-  mkdirSync(wide, { mode: 0o755 });
-  chmodSync(wide, 0o755);
-  ensureDir(wide);
-  assert.equal(statSync(wide).mode & 0o777, 0o700);
+  const readable = fresh();
+  mkdirSync(readable, { mode: 0o755 });
+  chmodSync(readable, 0o755);
+  ensureDir(readable);
+  assert.equal(statSync(readable).mode & 0o777, 0o755, 'readable by others is fine');
+  for (const mode of [0o775, 0o757, 0o1777]) {
+    const wide = fresh();
+    mkdirSync(wide);
+    chmodSync(wide, mode);
+    assert.throws(() => ensureDir(wide), /writable by (its group|others).*refusing to use it/);
+    assert.equal(statSync(wide).mode & 0o7777, mode, 'left as it was');
+    assert.throws(() => new StateDir(wide).containerDir('c1', false), /refusing to use it/, 'reading through it is refused too');
+  }
 });
 
 test('a symlink or a file where a state directory belongs is refused, never followed', () => {
@@ -83,6 +91,6 @@ test('state files are read without following symlinks', () => {
   writeFileSync(join(d, 'real'), 'secret');
   symlinkSync(join(d, 'real'), join(d, 'link'));
   assert.equal(readFileNoFollow(join(d, 'real')), 'secret');
-  assert.throws(() => readFileNoFollow(join(d, 'link')), /ELOOP/);
+  assert.throws(() => readFileNoFollow(join(d, 'link')), /is a symlink: refusing to follow it/);
   assert.equal(readFileNoFollow(join(d, 'absent')), undefined);
 });

@@ -79,3 +79,28 @@ test('lastTransitionTime is RFC 3339 in UTC, seconds precision', () => {
   assert.equal(rfc3339(new Date(Date.UTC(2025, 0, 2, 3, 4, 5, 678))), '2025-01-02T03:04:05Z');
   assert.match(buildStatus(specs, seen)[0]!.conditions[0]!.lastTransitionTime, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
 });
+
+test('DHCP: the leased address is required on the device, the lease is reported in data.dhcpLease', () => {
+  const [dhcp] = extractDevices({ linux: { namespaces: [{ type: 'network' }], netDevices: { hostd: { name: 'net2', networkConfig: { interface: { addressing: 'DHCP' } } } } } });
+  const lease = { address: '192.0.2.50', prefixLength: 24, serverId: '192.0.2.1', leaseSeconds: 600, router: '192.0.2.1', obtainedAt: AT, clientMac: '02:00:00:00:00:02' };
+  const ok = buildStatus([dhcp!], new Map([['hostd', { interfaceName: 'net2', ips: ['192.0.2.50/24'], dhcpLease: lease }]]), undefined, AT)[0]!;
+  assert.deepEqual(ok.conditions.map((c) => [c.type, c.status, c.reason]), [['Ready', 'True', 'NetworkDeviceReady'], ['NetworkReady', 'True', 'NetworkReady']]);
+  assert.equal(ok.conditions[1]!.message, '1 address(es) and 0 route(s) applied, DHCP lease 192.0.2.50/24 from 192.0.2.1 for 600 s');
+  assert.deepEqual(ok.data, { dhcpLease: lease });
+  const gone = buildStatus([dhcp!], new Map([['hostd', { interfaceName: 'net2', ips: [], dhcpLease: lease }]]), undefined, AT)[0]!;
+  assert.deepEqual(gone.conditions.map((c) => [c.type, c.status, c.reason]), [['Ready', 'True', 'NetworkDeviceReady'], ['NetworkReady', 'False', 'AddressesMissing']]);
+});
+
+test('SLAAC: SLAACReady first, as DraNet lists it; True with the addresses, False AutoconfigurationTimedOut on a timeout', async () => {
+  const { SlaacTimeoutError } = await import('../../src/errors.js');
+  const [slaac] = extractDevices({ linux: { namespaces: [{ type: 'network' }], netDevices: { hosts: { name: 'net3', networkConfig: { interface: { addressing: 'SLAAC' } } } } } });
+  const ok = buildStatus([slaac!], new Map([['hosts', { interfaceName: 'net3', ips: ['2001:db8:1::5/64'], autoconfigured: ['2001:db8:1::5/64'] }]]), undefined, AT)[0]!;
+  assert.deepEqual(ok.conditions.map((c) => [c.type, c.status, c.reason, c.message]).slice(0, 1), [['SLAACReady', 'True', 'SLAACReady', 'autoconfigured addresses: 2001:db8:1::5/64']]);
+  assert.deepEqual(ok.conditions.map((c) => c.type), ['SLAACReady', 'Ready', 'NetworkReady']);
+  const err = new StepError('wait for SLAAC address on net3', 'hosts', new SlaacTimeoutError('interface net3 has no autoconfigured IPv6 address after 3000 ms (addresses: none)'));
+  const bad = buildStatus([slaac!], new Map(), err, AT)[0]!;
+  assert.deepEqual(bad.conditions.map((c) => [c.type, c.status, c.reason]), [['SLAACReady', 'False', 'AutoconfigurationTimedOut'], ['Ready', 'False', 'ConfigurationFailed'], ['NetworkReady', 'False', 'ConfigurationFailed']]);
+  assert.match(bad.conditions[0]!.message, /no autoconfigured IPv6 address after 3000 ms/);
+  const other = buildStatus([slaac!], new Map(), new StepError('move to container netns', 'hosts', new Error('EBUSY')), AT)[0]!;
+  assert.deepEqual(other.conditions[0]!.reason, 'MoveFailed');
+});

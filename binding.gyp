@@ -8,6 +8,18 @@
       "cflags_cc": ["-std=c++17", "-Wall", "-Wextra", "-O2"],
       "cflags!": ["-fno-exceptions"],
       "cflags_cc!": ["-fno-exceptions"]
+    },
+    {
+      "target_name": "oci-netdevices-hook",
+      "type": "executable",
+      "sources": ["native/front/hook.c", "native/front/front.c"],
+      "cflags": ["-std=c11", "-Wall", "-Wextra", "-O2"]
+    },
+    {
+      "target_name": "oci-netdevices-runtime",
+      "type": "executable",
+      "sources": ["native/front/runtime.c", "native/front/front.c"],
+      "cflags": ["-std=c11", "-Wall", "-Wextra", "-O2"]
     }
   ]
 }

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The test command: node test/run-tiers.mjs [unit|integration|e2e ...] (no args: all three, in that order).
+// The test command: node test/run-tiers.mjs [unit|integration|integration-daemon|e2e ...] (no args: all, in that order).
 //
 // Each tier runs `node --test dist/test/<tier>/` (integration and e2e with --test-concurrency=1:
 // they share the host's network and runtimes), its output streamed as it comes. A tier fails when
@@ -21,8 +21,18 @@ const TIERS = {
   unit: { needs: [], concurrency: undefined, timeoutMin: 15 },
   integration: { needs: ['root', ...ROOT_TOOLS, 'ethtool', '/usr/lib/cni/macvlan', '/bin/busybox'], concurrency: 1, timeoutMin: 25 },
   e2e: { needs: ['root', ...ROOT_TOOLS, 'runc', 'crun', 'podman', 'jq', '/bin/busybox', '/usr/lib/cni/macvlan'], concurrency: 1, timeoutMin: 25 },
+  // A representative half of the integration files again, every hook run through the native front
+  // door and a daemon (test/support/front-door.ts): the same assertions hold on both paths.
+  'integration-daemon': {
+    needs: ['root', ...ROOT_TOOLS, 'ethtool', '/usr/lib/cni/macvlan', '/bin/busybox'],
+    concurrency: 1,
+    timeoutMin: 20,
+    dir: 'integration',
+    only: ['bad-inputs', 'create-runtime', 'network-config', 'lifecycle-poststop', 'lifecycle-policy', 'undo-faults', 'undo-signals', 'cni-attachments'],
+    env: { OCI_NETDEVICES_TEST_VIA: 'front-door' },
+  },
 };
-const ORDER = ['unit', 'integration', 'e2e'];
+const ORDER = ['unit', 'integration', 'integration-daemon', 'e2e'];
 
 const ciRaw = process.env.CI ?? '';
 const inCI = ciRaw !== '' && ciRaw !== '0' && ciRaw.toLowerCase() !== 'false';
@@ -95,7 +105,7 @@ function runTier(tier, spec, paths) {
   const started = Date.now();
   return new Promise((resolve) => {
     // Own process group so a timeout can stop the test files' children too.
-    child = spawn(process.execPath, args, { stdio: ['ignore', 'inherit', 'inherit'], detached: true });
+    child = spawn(process.execPath, args, { stdio: ['ignore', 'inherit', 'inherit'], detached: true, env: { ...process.env, ...spec.env } });
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
@@ -155,8 +165,9 @@ for (const tier of tiers) {
     }
     continue;
   }
-  const dir = join('dist', 'test', tier);
-  const [files, stale] = splitStale(tier, testFiles(dir));
+  const dir = join('dist', 'test', spec.dir ?? tier);
+  const [all, stale] = splitStale(spec.dir ?? tier, testFiles(dir));
+  const files = spec.only === undefined ? all : all.filter((f) => spec.only.includes(f.replace(/\.test\.(c|m)?js$/, '')));
   for (const f of stale) console.log(`tier ${tier}: not running stale ${join(dir, f)} (its source test/${tier}/${f.replace(/js$/, 'ts')} is gone)`);
   if (files.length === 0) {
     const line = `tier ${tier}: FAILED: no *.test.js files in ${dir} (did the build run? npm run build)`;
@@ -165,7 +176,7 @@ for (const tier of tiers) {
     failed++;
     continue;
   }
-  const r = await runTier(tier, spec, stale.length === 0 ? [`${dir}/`] : files.map((f) => join(dir, f)));
+  const r = await runTier(tier, spec, stale.length === 0 && spec.only === undefined ? [`${dir}/`] : files.map((f) => join(dir, f)));
   const s = r.summary;
   const empty = s.emptyFiles ?? [];
   for (const f of empty) console.error(`tier ${tier}: WARNING: ${f} declares no tests`);

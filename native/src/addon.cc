@@ -18,6 +18,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("flock", Napi::Function::New(env, Flock));
   exports.Set("strerror", Napi::Function::New(env, Strerror));
   exports.Set("execve", Napi::Function::New(env, Execve));
+  exports.Set("peerCred", Napi::Function::New(env, PeerCred));
   exports.Set("closeOnExecFrom", Napi::Function::New(env, CloseOnExecFrom));
   exports.Set("openInNetns", Napi::Function::New(env, OpenInNetns));
   exports.Set("udpOpenInNetns", Napi::Function::New(env, UdpOpenInNetns));

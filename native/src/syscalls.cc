@@ -5,6 +5,7 @@
 #include <sys/file.h>
 #include <signal.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <dirent.h>
 #include <stdlib.h>
@@ -92,6 +93,24 @@ Napi::Value Execve(const Napi::CallbackInfo& info) {
 // strerror(errno): the C library's text for a positive errno.
 Napi::Value Strerror(const Napi::CallbackInfo& info) {
   return Napi::String::New(info.Env(), strerror(info[0].As<Napi::Number>().Int32Value()));
+}
+
+// peerCred(fd): the credentials of a connected unix socket's peer, as the kernel
+// recorded them at connect() (SO_PEERCRED): {pid, uid, gid}. Node has no API for it.
+Napi::Value PeerCred(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int fd = info[0].As<Napi::Number>().Int32Value();
+  struct ucred cred;
+  socklen_t len = sizeof(cred);
+  if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0) {
+    ThrowErrno(env, errno, "getsockopt(SO_PEERCRED)");
+    return env.Undefined();
+  }
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("pid", Napi::Number::New(env, cred.pid));
+  out.Set("uid", Napi::Number::New(env, cred.uid));
+  out.Set("gid", Napi::Number::New(env, cred.gid));
+  return out;
 }
 
 // closeOnExecFrom(first): every open descriptor >= first becomes close-on-exec, so that a child

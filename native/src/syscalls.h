@@ -7,4 +7,5 @@ Napi::Value Unmount(const Napi::CallbackInfo& info);
 Napi::Value Flock(const Napi::CallbackInfo& info);
 Napi::Value Execve(const Napi::CallbackInfo& info);
 Napi::Value Strerror(const Napi::CallbackInfo& info);
+Napi::Value PeerCred(const Napi::CallbackInfo& info);
 Napi::Value CloseOnExecFrom(const Napi::CallbackInfo& info);

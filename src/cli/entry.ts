@@ -5,6 +5,7 @@
  */
 import { reportError } from './error-sink.js';
 import { type GlobalOptions, globalOption, withEnvFallbacks } from './global-options.js';
+import type { HookFlags } from './run-hook.js';
 
 /** The hook stage's own option (no environment variable): one CDI device per hook entry. */
 export const CDI_DEVICE_OPTION = 'cdi-device';
@@ -53,15 +54,24 @@ export function givenOptions(options: Readonly<Record<string, string>>): Record<
   return out;
 }
 
+/** The flags of a fast-path hook invocation, each from its flag or else its variable in `env` (the daemon passes its request's). */
+export function fastHookFlags(fast: FastHook, env: NodeJS.ProcessEnv = process.env): HookFlags {
+  const given = givenOptions(fast.options);
+  const { cdiDevice, ...globals } = given;
+  return { ...withEnvFallbacks(globals as GlobalOptions, env), ...(cdiDevice !== undefined ? { cdiDevice } : {}), given };
+}
+
 export async function run(argv: readonly string[]): Promise<void> {
   const fast = parseFastHook(argv.slice(2));
   if (fast !== undefined) {
-    const { runHookStage } = await import('./run-hook.js');
-    const given = givenOptions(fast.options);
-    const { cdiDevice, ...globals } = given;
-    const flags = { ...withEnvFallbacks(globals as GlobalOptions), ...(cdiDevice !== undefined ? { cdiDevice } : {}), given };
+    const { runHookStage, writeOutcome } = await import('./run-hook.js');
+    const flags = fastHookFlags(fast);
     try {
-      if (await runHookStage(fast.stage, flags)) return;
+      const outcome = await runHookStage(fast.stage, flags);
+      if (outcome !== undefined) {
+        writeOutcome(outcome);
+        return;
+      }
     } catch (e) {
       process.exitCode = reportError(e);
       return;

@@ -44,9 +44,10 @@ export function buildProgram(): Command {
         return v;
       })
       .action(async (o: { cdiDevice?: string }, cmd: Command) => {
-        const { runHookStage } = await import('./run-hook.js');
+        const { runHookStage, writeOutcome } = await import('./run-hook.js');
         const cdi: Record<string, string> = o.cdiDevice !== undefined ? { cdiDevice: o.cdiDevice } : {};
-        await runHookStage(stage, { ...globals(cmd), ...cdi, given: { ...givenOnCommandLine(cmd), ...cdi } });
+        const outcome = await runHookStage(stage, { ...globals(cmd), ...cdi, given: { ...givenOnCommandLine(cmd), ...cdi } });
+        if (outcome !== undefined) writeOutcome(outcome);
       });
   }
 
@@ -90,6 +91,15 @@ export function buildProgram(): Command {
       const { runInstallHook } = await import('./run-install-hook.js');
       const g = globals(cmd);
       process.exitCode = runInstallHook({ ...o, ...(g.stateDir !== undefined ? { stateDir: g.stateDir } : {}), ...(g.logFile !== undefined ? { logFile: g.logFile } : {}) });
+    });
+
+  program
+    .command('daemon')
+    .option('--socket <path>', 'unix socket to serve (default: daemon.sock in the state directory)')
+    .description('keep the engine resident: bin/oci-netdevices-hook forwards hook stages to it (without it they run in Node)')
+    .action(async (o: { socket?: string }, cmd: Command) => {
+      const { runDaemon } = await import('./run-daemon.js');
+      await runDaemon(globals(cmd), o.socket);
     });
 
   // --- NRI plugin (issue 16) ---

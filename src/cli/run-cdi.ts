@@ -7,6 +7,7 @@ import { CDI_VERSIONS, DEFAULT_CDI_VERSION, buildCdiSpec, isCdiVersion } from '.
 import { UsageError } from '../errors.js';
 import { openRoute } from '../netlink/open.js';
 import { packageRoot } from '../package-root.js';
+import { hookBins } from '../runtime/inject-hooks.js';
 import { loadPolicy } from '../policy/policy.js';
 
 export interface CdiGenerateFlags {
@@ -47,7 +48,7 @@ export async function runCdiGenerate(flags: CdiGenerateFlags): Promise<number> {
   const extraArgs: string[] = [];
   // An empty value (a variable set to "") means unset, as for the hook itself.
   for (const [flag, v] of [['--log-file', flags.logFile], ['--state-dir', flags.stateDir], ['--policy', flags.policy]] as const) if (v !== undefined && v !== '') extraArgs.push(flag, v);
-  const spec = buildCdiSpec({ version, hookBin: join(packageRoot(), 'bin', 'oci-netdevices'), devices, extraArgs });
+  const spec = buildCdiSpec({ version, hookBin: hookBins(packageRoot()).frontDoor, devices, extraArgs });
   const text = format === 'yaml' ? (await import('yaml')).stringify(spec) : `${JSON.stringify(spec, null, 2)}\n`;
   if (flags.output === undefined) {
     process.stdout.write(text);

@@ -6,6 +6,7 @@ import { UsageError, ValidationError } from '../errors.js';
 import { type Log, openLog } from '../log.js';
 import { type OciState, parseOciState } from '../hook/oci-state.js';
 import { bundleAnnotations, readBundleConfig } from '../hook/bundle-config.js';
+import type { InterruptSource } from '../hook/interrupts.js';
 import { readStdin } from './stdin.js';
 import { reportError } from './error-sink.js';
 import type { GlobalOptions } from './global-options.js';
@@ -22,6 +23,26 @@ export interface HookFlags extends GlobalOptions {
   given?: Readonly<Record<string, string>>;
 }
 
+/**
+ * Where a stage's inputs come from: this process (bin/oci-netdevices), or one
+ * request to the daemon (src/daemon/), which carries the front door's stdin and
+ * environment and its own interrupts.
+ */
+export interface HookInput {
+  stdin: () => string;
+  /** Read for OCI_NETDEVICES_LOG_LEVEL and OCI_NETDEVICES_CNI_PATH (the flags' variables are folded in already). */
+  env: NodeJS.ProcessEnv;
+  interrupts?: InterruptSource;
+}
+
+/** What the stage leaves for its caller to write: the exit code and stderr (one line, or warnings). */
+export interface HookOutcome {
+  code: number;
+  stderr: string;
+}
+
+export const processInput = (): HookInput => ({ stdin: readStdin, env: process.env });
+
 export function teardownMode(flag: string | undefined, fromPolicy: TeardownMode | undefined): TeardownMode {
   const v = flag ?? fromPolicy ?? 'restore';
   if (v !== 'restore' && v !== 'kernel') throw new UsageError(`--teardown must be "restore" or "kernel", not ${JSON.stringify(v)}`);
@@ -35,21 +56,32 @@ function deadline(flag: string | undefined): number | undefined {
   return Number(v);
 }
 
-/** Runs a hook stage by name; false when the stage is unknown (the full CLI then explains). */
-export async function runHookStage(stage: string, flags: HookFlags): Promise<boolean> {
+/** Runs a hook stage by name; undefined when the stage is unknown (the full CLI then explains). */
+export async function runHookStage(stage: string, flags: HookFlags, input: HookInput = processInput()): Promise<HookOutcome | undefined> {
   switch (stage) {
     case 'createRuntime':
-      await runStage('createRuntime', flags, runCreateRuntime);
-      return true;
+      return runStage('createRuntime', flags, input, runCreateRuntime);
     case 'poststop':
-      await runStage('poststop', flags, runPoststop);
-      return true;
+      return runStage('poststop', flags, input, runPoststop);
     default:
-      return false;
+      return undefined;
   }
 }
 
+/** The CLI's side: the outcome written to this process's stderr and exit code. */
+export function writeOutcome(o: HookOutcome): void {
+  if (o.stderr !== '') process.stderr.write(o.stderr);
+  if (o.code !== 0) process.exitCode = o.code;
+}
+
 type StageLog = () => Promise<Log>;
+interface StageCtx {
+  flags: HookFlags;
+  input: HookInput;
+  log: StageLog;
+  /** Warnings for stderr (poststop's notes). */
+  warn: (line: string) => void;
+}
 
 /** Moving devices between namespaces, pinning them and keeping root-only state all need root. */
 function requireRoot(stage: string): void {
@@ -62,23 +94,30 @@ function requireRoot(stage: string): void {
  * stage has something to record: a container that asks for nothing costs a
  * JSON parse, not a logger.
  */
-async function runStage(stage: string, flags: HookFlags, body: (state: OciState, flags: HookFlags, log: StageLog) => Promise<void>): Promise<void> {
+async function runStage(stage: string, flags: HookFlags, input: HookInput, body: (state: OciState, ctx: StageCtx) => Promise<void>): Promise<HookOutcome> {
   let opened: Promise<Log> | undefined;
   let id: string | undefined;
-  const log: StageLog = () => (opened ??= openLog(flags.logFile, { ...(id !== undefined ? { container: id } : {}), stage }));
+  let stderr = '';
+  let code = 0;
+  const log: StageLog = () => (opened ??= openLog(flags.logFile, { ...(id !== undefined ? { container: id } : {}), stage }, input.env.OCI_NETDEVICES_LOG_LEVEL));
   try {
-    const state = parseOciState(readStdin());
+    const state = parseOciState(input.stdin());
     id = state.id;
-    await body(state, flags, log);
+    await body(state, { flags, input, log, warn: (line) => (stderr += line) });
   } catch (e) {
     (await log()).error({ err: e instanceof Error ? { name: e.name, message: e.message, errno: (e as { errno?: unknown }).errno } : String(e) }, `${stage} failed`);
-    process.exitCode = reportError(e);
+    code = reportError(e, (line) => (stderr += line));
   } finally {
-    if (opened !== undefined) (await opened).flush();
+    if (opened !== undefined) {
+      const l = await opened;
+      l.flush();
+      l.close?.();
+    }
   }
+  return { code, stderr };
 }
 
-async function runCreateRuntime(state: OciState, flags: HookFlags, openStageLog: StageLog): Promise<void> {
+async function runCreateRuntime(state: OciState, { flags, input, log: openStageLog }: StageCtx): Promise<void> {
   const config = readBundleConfig(state.bundle);
   const { planCdi } = await import('../cdi/hook-entries.js');
   const cdi = planCdi(config, 'createRuntime', flags.given ?? (flags.cdiDevice !== undefined ? { cdiDevice: flags.cdiDevice } : {}));
@@ -96,7 +135,7 @@ async function runCreateRuntime(state: OciState, flags: HookFlags, openStageLog:
   const policy = loadPolicy(flags.policy);
   const deadlineSeconds = deadline(flags.timeout);
   const { resolveCniPath } = await import('../cni/cni-path.js');
-  const cniPath = resolveCniPath(flags.cniPath);
+  const cniPath = resolveCniPath(flags.cniPath, input.env);
   const { records } = await createRuntime(
     state,
     {
@@ -105,6 +144,7 @@ async function runCreateRuntime(state: OciState, flags: HookFlags, openStageLog:
       policy,
       log,
       cniPath,
+      ...(input.interrupts !== undefined ? { interrupts: input.interrupts } : {}),
       ...(cdi.devices.length > 0 ? { cdiDevices: cdi.devices } : {}),
       ...(deadlineSeconds !== undefined ? { deadlineSeconds } : {}),
     },
@@ -118,7 +158,7 @@ async function runCreateRuntime(state: OciState, flags: HookFlags, openStageLog:
  * acting createRuntime wrote, so the first run brings everything home and later
  * ones find nothing left (podman even runs its hooks.d poststop itself, outside config.json).
  */
-async function runPoststop(state: OciState, flags: HookFlags, openStageLog: StageLog): Promise<void> {
+async function runPoststop(state: OciState, { flags, log: openStageLog, warn }: StageCtx): Promise<void> {
   if (flags.cdiDevice !== undefined) {
     const { cdiNameProblem } = await import('../cdi/names.js');
     const problem = cdiNameProblem(flags.cdiDevice);
@@ -131,17 +171,35 @@ async function runPoststop(state: OciState, flags: HookFlags, openStageLog: Stag
   const { poststop } = await import('../hook/poststop.js');
   // --timeout bounds the wait for the devices' locks too (default 10 s), so a stuck holder cannot stall teardown.
   const seconds = deadline(flags.timeout);
-  const r = poststop(state.id, dir, seconds !== undefined ? seconds * 1000 : undefined);
+  const r = await poststopRetryingInProcess(state.id, dir, (id, d) => poststop(id, d, seconds !== undefined ? seconds * 1000 : undefined));
   if (r === undefined) return;
   const log = await openStageLog();
   log.info({ restored: r.restored, missing: r.missing, notes: r.notes }, 'devices returned to the host');
   // Not a failure (nothing left to do), but worth a line: a runtime shows it when it logs hook output.
   if (r.missing.length > 0) log.warn({ missing: r.missing }, 'devices were gone with the container netns (virtual devices are destroyed with it)');
-  for (const n of r.notes) process.stderr.write(`oci-netdevices: warning: ${n}\n`);
+  for (const n of r.notes) warn(`oci-netdevices: warning: ${n}\n`);
   if (r.losses.length > 0) {
     for (const l of r.losses) log.error({ device: l.device, lost: l.what, why: l.why }, 'not restored');
     const { RestoredWithLossesError } = await import('../errors.js');
     const { formatLosses } = await import('../apply/losses.js');
     throw new RestoredWithLossesError(`container ${state.id}: devices came home with losses: ${formatLosses(r.losses)}`);
+  }
+}
+
+/**
+ * Teardown waits for its devices' locks, blocking. In the daemon the holder may be another
+ * request of this very process, parked at an await: blocking would stop it from ever letting
+ * go, so the lock layer refuses at once (HeldInProcessError) and the stage waits here,
+ * letting the holder run. In bin/oci-netdevices no lock is ever held in-process.
+ */
+async function poststopRetryingInProcess<T>(id: string, dir: StateDir, stage: (id: string, dir: StateDir) => T): Promise<T> {
+  const { HeldInProcessError } = await import('../state/device-lock.js');
+  for (;;) {
+    try {
+      return stage(id, dir);
+    } catch (e) {
+      if (!(e instanceof HeldInProcessError)) throw e;
+      await new Promise((r) => setTimeout(r, 2));
+    }
   }
 }

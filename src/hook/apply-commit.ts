@@ -3,6 +3,7 @@
  * moves and configuration in one transaction, the CNI attachments in the same transaction, then
  * the commit (devices.json, claims, journal dropped) or the rollback of every change.
  */
+import { startApplying, stopApplying } from '../state/applying.js';
 import { applyDevices } from '../apply/apply-devices.js';
 import type { DeviceTarget } from '../apply/inspect.js';
 import { Transaction } from '../apply/transaction.js';
@@ -66,6 +67,7 @@ export async function applyAndCommit(state: OciState, plan: MovePlan, cni: CniWo
     if (journal.netnsPin !== undefined) pinNetnsPath(ns.ctrPath, journal.netnsPin);
     return journal;
   };
+  startApplying(state.id);
   // A rolled-back move comes home the way a teardown brings it, and reports what it could not restore.
   const losses: Loss[] = [];
   try {
@@ -106,6 +108,8 @@ export async function applyAndCommit(state: OciState, plan: MovePlan, cni: CniWo
     if (undoErrors.length === 0) forgetFailed(dir, state.id, journal);
     // A kernel call between steps (the link list after the move, a route list, an ethtool read-back).
     throw withRollbackOutcome(inKernelContext(e, 'moving and configuring', plan.targets.map((t) => t.spec.hostName)), undoErrors, state.id, losses);
+  } finally {
+    stopApplying(state.id);
   }
 }
 

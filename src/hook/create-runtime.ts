@@ -33,7 +33,7 @@ import { existsSync } from 'node:fs';
 import { type CniWork, applyAndCommit } from './apply-commit.js';
 import { bundleAnnotations, readBundleConfig } from './bundle-config.js';
 import { HookNamespaces } from './hook-namespaces.js';
-import { Interrupts } from './interrupts.js';
+import { type InterruptSource, Interrupts } from './interrupts.js';
 import { SANDBOX_ID_ANNOTATION, planMoves } from './move-plan.js';
 import { assertOwnNetns, netnsPathOf } from './netns.js';
 import { type OciState, requirePid } from './oci-state.js';
@@ -49,6 +49,8 @@ export interface CreateRuntimeOptions {
   cniPath?: string[];
   /** The container's network namespace as a path (the NRI plugin: the pod's); default: /proc/<pid>/ns/net of the state's pid. */
   netnsPath?: string;
+  /** The daemon: this request's signals and start time (default: the process's). */
+  interrupts?: InterruptSource;
   /** Host interfaces asked for as CDI devices (src/cdi/hook-entries.ts), merged with the config's and the annotations' devices. */
   cdiDevices?: readonly string[];
 }
@@ -98,7 +100,7 @@ async function moveAndConfigure(state: OciState, allSpecs: DeviceSpec[], opts: C
   if (existsSync(own)) throw new StateCollisionError(state.id, own);
 
   const locks = DeviceLocks.acquire(stateDir, allSpecs.map((s) => s.hostName), state.id, { others: 'report' });
-  const interrupts = new Interrupts(opts.deadlineSeconds);
+  const interrupts = new Interrupts(opts.deadlineSeconds, opts.interrupts);
   let ns: HookNamespaces | undefined;
   try {
     ns = new HookNamespaces(ctrPath, allSpecs.map((s) => s.hostName));

@@ -8,6 +8,7 @@
 import { DeviceBusyError, UntrustedStateError, UsageError } from '../errors.js';
 import { listContainerIds, readDevices, readJournal, removeJournal } from '../state/container-store.js';
 import { DeviceLocks } from '../state/device-lock.js';
+import { applyingHere } from '../state/applying.js';
 import { processAlive } from '../state/proc-start.js';
 import type { ContainerRecord } from '../state/records.js';
 import type { StateDir } from '../state/state-dir.js';
@@ -62,7 +63,7 @@ export function verdict(dir: StateDir, id: string, force: boolean): Verdict {
     return force ? { act: true, record: devices } : { act: false, why: 'set up' };
   }
   if (journal !== undefined) {
-    if (journal.hookPid === process.pid || processAlive(journal.hookPid, journal.hookStart)) return { act: false, why: `hook ${journal.hookPid} is applying` };
+    if (journal.hookPid === process.pid ? applyingHere(id) : processAlive(journal.hookPid, journal.hookStart)) return { act: false, why: `hook ${journal.hookPid} is applying` };
     return { act: true, record: journal };
   }
   if (devices !== undefined) return force ? { act: true, record: devices } : { act: false, why: 'set up' };

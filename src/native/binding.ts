@@ -25,6 +25,8 @@ export interface NativeBinding {
   execve(path: string, argv: readonly string[], env: readonly string[]): never;
   /** open(2) of `path` (O_CLOEXEC added) from inside the netns `netnsFd` refers to; the fd stays bound to that netns. */
   openInNetns(netnsFd: number, path: string, flags: number): number;
+  /** SO_PEERCRED of a connected unix socket: who connected (as of connect(2)). */
+  peerCred(fd: number): { pid: number; uid: number; gid: number };
   /** An IPv4 UDP socket created inside the netns `netnsFd` refers to: SO_BROADCAST, SO_REUSEADDR, SO_BINDTODEVICE `ifname`, bound to 0.0.0.0:`port`. */
   udpOpenInNetns(netnsFd: number, ifname: string, port: number): number;
   udpSendTo(fd: number, data: Uint8Array, address: string, port: number): number;

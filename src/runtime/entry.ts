@@ -1,5 +1,7 @@
 /**
- * oci-netdevices-runtime: a drop-in OCI runtime with runc's command line.
+ * oci-netdevices-runtime: a drop-in OCI runtime with runc's command line. Its native front door
+ * (native/front/runtime.c) execs the real runtime itself for the calls that certainly need
+ * nothing of this file, and hands every other call here (bin/oci-netdevices-runtime-node).
  *
  * - create/run: when config.json asks for devices, add our createRuntime and
  *   poststop hooks (prepare-bundle.ts), then become the real runtime.
@@ -47,10 +49,12 @@ export async function runWrapper(argv: readonly string[]): Promise<void> {
   const call = parseRuntimeArgs(args);
   if (call.subcommand === 'create' || call.subcommand === 'run') {
     const configPath = resolve(process.cwd(), call.bundle ?? '.', call.config ?? 'config.json');
-    const [{ prepareBundle }, { runtimeFeatures }] = await Promise.all([import('./prepare-bundle.js'), import('./features.js')]);
+    const [{ prepareBundle }, { runtimeFeatures }, { hookBins }] = await Promise.all([import('./prepare-bundle.js'), import('./features.js'), import('./inject-hooks.js')]);
+    const bins = hookBins(packageRoot());
     try {
       prepareBundle(configPath, {
-        hookBin: resolve(packageRoot(), 'bin', 'oci-netdevices'),
+        hookBin: bins.frontDoor,
+        alsoOurs: [bins.node],
         hookArgs: hookArgsFromEnv(process.env, config),
         runtimeMovesDevices: () => runtimeFeatures(real, stateDir).netDevices,
       });

@@ -10,8 +10,10 @@ import { addOurHooks } from './inject-hooks.js';
 import { arrayFormToAnnotation, hasArrayForm } from './native-handoff.js';
 
 export interface PrepareOptions {
-  /** Absolute path of bin/oci-netdevices. */
+  /** Absolute path of the hook (bin/oci-netdevices-hook). */
   hookBin: string;
+  /** Other paths of our hook: entries naming them count as ours (bin/oci-netdevices). */
+  alsoOurs?: readonly string[];
   /** Global flags for the hook (--state-dir, --log-file). */
   hookArgs?: readonly string[];
   /** Asked only when the config holds the array form: does the runtime move netDevices itself? */
@@ -29,7 +31,7 @@ export function prepareBundle(configPath: string, opts: PrepareOptions): Prepare
   const c = config as Obj;
   let changed = false;
   if (hasArrayForm(c) && opts.runtimeMovesDevices?.() === true) changed = arrayFormToAnnotation(c);
-  if (addOurHooks(c, opts.hookBin, opts.hookArgs)) changed = true;
+  if (addOurHooks(c, opts.hookBin, opts.hookArgs, opts.alsoOurs)) changed = true;
   if (!changed) return 'untouched';
   writeConfigFile(file, c);
   return 'rewritten';

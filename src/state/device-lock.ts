@@ -20,8 +20,24 @@ const HOLDER_WAIT_MS = 50;
 /** How long teardown (`wait`) waits for a device's lock by default: other hooks let go at once when they see our claim. */
 export const LOCK_WAIT_MS = 10_000;
 
+/**
+ * Device names whose lock this process holds. flock locks belong to open file
+ * descriptions, so two holders in one process (the daemon's concurrent requests)
+ * exclude each other like two processes; but a blocking wait for a holder in this
+ * same process would never end (the holder cannot run while we block).
+ */
+const heldHere = new Map<string, number>();
+
+/** A `wait` acquire found the lock held by this process: retry after letting the event loop run. */
+export class HeldInProcessError extends Error {
+  constructor(readonly device: string) {
+    super(`device ${JSON.stringify(device)} is locked by another request of this process`);
+  }
+}
+
 export class DeviceLocks {
   private readonly fds: number[] = [];
+  private readonly names: string[] = [];
   /** Devices claimed by another container (only filled with `others: 'report'`): name -> container id. */
   readonly claimedByOthers = new Map<string, string>();
 
@@ -42,6 +58,7 @@ export class DeviceLocks {
     const started = Date.now();
     try {
       for (const name of [...new Set(ifnames)].sort()) {
+        if (opts.wait === true && heldHere.has(name)) throw new HeldInProcessError(name);
         const fd = openSync(dir.deviceFile('locks', name), constants.O_RDWR | constants.O_CREAT | constants.O_NOFOLLOW | constants.O_NONBLOCK, 0o600);
         let taken: boolean;
         try {
@@ -63,6 +80,8 @@ export class DeviceLocks {
           throw new DeviceBusyError(`device ${JSON.stringify(name)}: its lock ${dir.deviceFile('locks', name)} is held by ${who ?? 'an unknown process'}, which names no container${waited}`);
         }
         locks.fds.push(fd);
+        locks.names.push(name);
+        heldHere.set(name, (heldHere.get(name) ?? 0) + 1);
         ftruncateSync(fd, 0);
         writeSync(fd, containerId, 0);
         const owner = readClaim(dir, name);
@@ -88,6 +107,12 @@ export class DeviceLocks {
         // A read-only or full file system: the next holder overwrites it anyway.
       }
       closeSync(fd);
+    }
+    while (this.names.length > 0) {
+      const name = this.names.pop()!;
+      const left = (heldHere.get(name) ?? 1) - 1;
+      if (left > 0) heldHere.set(name, left);
+      else heldHere.delete(name);
     }
   }
 }

@@ -4,16 +4,26 @@
  * Node's own start, for N devices each moved + renamed + addressed + MTU-set + up.
  * Prints medians, min/max, ratios against baselines measured in this run, and
  * writes the same as JSON (bench-results.json, or --json PATH).
+ * Issue 17 rows: the hook through the native front door to the daemon (a2) and through the
+ * front door without a daemon (a3, it execs the Node hook), node in the hook's environment (e2),
+ * `runc run` with the front-door hook, the native wrapper's pass-through, and the daemon's RSS and
+ * descriptors after BENCH_CYCLES (default 100,1000) container start/stop cycles.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fixture, ipBatch, tempDir } from './setup.js';
 
 const REPO = resolve(fileURLToPath(import.meta.url), '../../../..');
 const HOOK = join(REPO, 'bin', 'oci-netdevices');
+const FRONT_DOOR = join(REPO, 'bin', 'oci-netdevices-hook');
 const WRAPPER = join(REPO, 'bin', 'oci-netdevices-runtime');
+/** The bench's state directory: tmpfs, as the default /run/oci-netdevices; the daemon's socket lives in it. */
+const STATE = `/run/ond-bench-${process.pid}`;
+const CYCLES = (process.env.BENCH_CYCLES ?? '100,1000').split(',').map(Number) as [number, number];
+/** The environment the Node hook gets from the front door (and the launchers): no NODE_* variables. */
+const HOOK_ENV = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('NODE_')));
 const SIZES = (process.env.BENCH_SIZES ?? '1,8,64,256').split(',').map(Number);
 const REPS = process.env.BENCH_REPS !== undefined ? Number(process.env.BENCH_REPS) : undefined;
 const reps = (n: number): number => REPS ?? (n >= 256 ? 3 : 5);
@@ -54,17 +64,63 @@ function hookConfig(f: { hosts: string[] }): string {
   return JSON.stringify({ ociVersion: '1.0.2', linux: { namespaces: [{ type: 'network' }], netDevices: f.hosts.map((h, i) => ({ name: h, properties: { name: `eth${i}`, address: addr(i), mask: '24', mtu: 1400 } })) } });
 }
 
-async function benchHook(n: number): Promise<void> {
+/** `via`: the Node hook (bin/oci-netdevices), the front door to the daemon, or the front door with no daemon (it execs the Node hook). */
+async function benchHook(n: number, via: 'node' | 'engine' | 'fallback'): Promise<void> {
   const samples: number[] = [];
+  const bin = via === 'node' ? HOOK : FRONT_DOOR;
+  const env = via === 'fallback' ? { ...process.env, OCI_NETDEVICES_DAEMON_SOCKET: `${STATE}/no-daemon.sock` } : process.env;
   for (let r = 0; r < reps(n); r++) {
     samples.push(await timeOne(n, 'ba', (f) => {
       writeFileSync(join(f.dir, 'config.json'), hookConfig(f));
-      // The state directory lives on tmpfs, as the default /run/oci-netdevices does. An id per run:
-      // teardown=kernel keeps each container's state until its poststop, and an id with state is refused.
-      check(HOOK, ['--log-file', join(f.dir, 'log'), '--state-dir', `/run/ond-bench-${process.pid}`, '--teardown', 'kernel', 'hook', 'createRuntime'], JSON.stringify({ ociVersion: '1.0.2', id: `b${n}x${r}`, status: 'creating', pid: f.pid, bundle: f.dir }));
+      check(bin, ['--log-file', join(f.dir, 'log'), '--state-dir', STATE, '--teardown', 'kernel', 'hook', 'createRuntime'], JSON.stringify({ ociVersion: '1.0.2', id: `b${via}${n}x${r}`, status: 'creating', pid: f.pid, bundle: f.dir }), env);
     }));
   }
-  record('a) oci-netdevices hook', n, samples);
+  record(HOOK_ROW[via], n, samples);
+}
+const HOOK_ROW = { node: 'a) oci-netdevices hook', engine: 'a2) hook via daemon', fallback: 'a3) hook via front door, no daemon' } as const;
+
+interface BenchDaemon { pid: number; stop(): void }
+
+/** `oci-netdevices daemon` on daemon.sock in the bench's state directory, started once. */
+function startDaemon(): BenchDaemon {
+  mkdirSync(STATE, { recursive: true, mode: 0o700 });
+  const child = spawn(HOOK, ['--state-dir', STATE, '--log-file', 'off', 'daemon'], { stdio: 'ignore', detached: true, env: HOOK_ENV });
+  child.unref();
+  const sock = join(STATE, 'daemon.sock');
+  for (let i = 0; i < 2000 && !existsSync(sock); i++) spawnSync('sleep', ['0.01']);
+  if (!existsSync(sock)) throw new Error('the daemon did not start');
+  return { pid: child.pid!, stop: () => child.kill('SIGTERM') };
+}
+
+const procStatus = (pid: number, key: string): number => Number(/\d+/.exec(readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith(`${key}:`)) ?? '')?.[0] ?? NaN);
+
+/**
+ * The daemon's RSS and open descriptors after CYCLES[0] and CYCLES[1] container start/stop
+ * cycles (createRuntime moving one device, poststop bringing it home), counted from its start.
+ */
+async function daemonCycles(d: BenchDaemon): Promise<{ rss: [number, number]; fds: [number, number] }> {
+  const f = await fixture(1, 'bz');
+  try {
+    writeFileSync(join(f.dir, 'config.json'), JSON.stringify({ ociVersion: '1.0.2', linux: { namespaces: [{ type: 'network' }], netDevices: { [f.hosts[0]!]: { name: 'eth0' } } } }));
+    const rss: number[] = [];
+    const fds: number[] = [];
+    let done = 0;
+    for (const upTo of CYCLES) {
+      for (; done < upTo; done++) {
+        const state = { ociVersion: '1.0.2', id: `cyc${done}`, status: 'creating', pid: f.pid, bundle: f.dir };
+        check(FRONT_DOOR, ['--log-file', join(f.dir, 'log'), '--state-dir', STATE, 'hook', 'createRuntime'], JSON.stringify(state));
+        check(FRONT_DOOR, ['--log-file', join(f.dir, 'log'), '--state-dir', STATE, 'hook', 'poststop'], JSON.stringify({ ...state, status: 'stopped' }));
+      }
+      // Let the daemon see the last front door hang up (its socket closes a moment after the answer).
+      spawnSync('sleep', ['0.2']);
+      rss.push(procStatus(d.pid, 'VmRSS') / 1024);
+      fds.push(readdirSync(`/proc/${d.pid}/fd`).length);
+      console.log(`daemon after ${String(upTo).padStart(5)} start/stop cycles   RSS ${rss.at(-1)!.toFixed(1)} MB  fds ${fds.at(-1)}`);
+    }
+    return { rss: rss as [number, number], fds: fds as [number, number] };
+  } finally {
+    f.teardown();
+  }
 }
 
 async function benchIpBatch(n: number): Promise<void> {
@@ -183,7 +239,9 @@ async function peakRssMb(): Promise<number | undefined> {
   }
 }
 
-function busyboxBundle(withHook: boolean): { path: string; remove(): void } {
+type RunHook = false | 'node' | 'front door' | '/bin/true';
+
+function busyboxBundle(withHook: RunHook): { path: string; remove(): void } {
   const bundle = tempDir('ond-bench-bundle-');
   const dir = bundle.path;
   mkdirSync(join(dir, 'rootfs', 'bin'), { recursive: true });
@@ -195,7 +253,8 @@ function busyboxBundle(withHook: boolean): { path: string; remove(): void } {
   const cfg = JSON.parse(execFileSync('cat', [cfgPath], { encoding: 'utf8' })) as Record<string, unknown> & { process: Record<string, unknown> };
   cfg.process.terminal = false;
   cfg.process.args = ['/bin/true'];
-  if (withHook) cfg.hooks = { createRuntime: [{ path: HOOK, args: ['oci-netdevices', '--log-file', join(dir, 'log'), 'hook', 'createRuntime'] }] };
+  if (withHook === '/bin/true') cfg.hooks = { createRuntime: [{ path: '/bin/true', args: ['true'] }] };
+  else if (withHook !== false) cfg.hooks = { createRuntime: [{ path: withHook === 'node' ? HOOK : FRONT_DOOR, args: ['oci-netdevices', '--log-file', join(dir, 'log'), '--state-dir', STATE, 'hook', 'createRuntime'] }] };
   writeFileSync(cfgPath, JSON.stringify(cfg));
   return bundle;
 }
@@ -205,7 +264,7 @@ function benchRuntime(): void {
     console.log('runtime rows: n/a (runc or busybox-static missing)');
     return;
   }
-  for (const withHook of [false, true]) {
+  for (const withHook of [false, '/bin/true', 'node', 'front door'] as const) {
     const bundle = busyboxBundle(withHook);
     const b = bundle.path;
     const samples: number[] = [];
@@ -216,7 +275,8 @@ function benchRuntime(): void {
       samples.push(ms(t0));
       spawnSync('runc', ['delete', '-f', id]);
     }
-    record(withHook ? 'runc run, hook, no devices' : 'runc run, no hook', 0, samples);
+    const name = { false: 'runc run, no hook', '/bin/true': 'runc run, /bin/true hook', node: 'runc run, hook, no devices', 'front door': 'runc run, front door + daemon, no devices' }[String(withHook)]!;
+    record(name, 0, samples, withHook === '/bin/true' ? "runc's own cost of running a createRuntime hook" : undefined);
     bundle.remove();
   }
   const bundle = busyboxBundle(false);
@@ -251,17 +311,25 @@ async function main(): Promise<void> {
   if (process.getuid?.() !== 0) throw new Error('npm run bench needs root (it moves interfaces between namespaces)');
   const jsonPath = process.argv.includes('--json') ? process.argv[process.argv.indexOf('--json') + 1]! : 'bench-results.json';
   const before = (() => { try { return leftovers(); } catch { return ''; } })();
-  process.on('exit', () => rmSync(`/run/ond-bench-${process.pid}`, { recursive: true, force: true }));
+  process.on('exit', () => rmSync(STATE, { recursive: true, force: true }));
   benchNode();
   benchHookStart();
   for (const n of SIZES) {
-    await benchHook(n);
+    await benchHook(n, 'fallback');
+  }
+  const daemon = startDaemon();
+  process.on('exit', () => daemon.stop());
+  for (const n of SIZES) {
+    await benchHook(n, 'node');
+    await benchHook(n, 'engine');
     await benchIpBatch(n);
     await benchIpPerOp(n);
     await benchCni(n);
   }
   benchRuntime();
   const rss = await peakRssMb();
+  const cycles = await daemonCycles(daemon);
+  daemon.stop();
 
   const e = med('e) node -e 0', 0);
   const lo = Math.min(...SIZES);
@@ -280,13 +348,33 @@ async function main(): Promise<void> {
       targets.push([`CNI host-device / hook at N=${n} (speed-up)`, speedup, -want, `${speedup.toFixed(2)}x, want >= ${want}x`]);
     }
   }
+  // Issue 17: the engine path and the fallback path.
+  const eng = (n: number): number => med('a2) hook via daemon', n);
+  targets.push([`engine a2(${lo}) vs 1.3x ip -batch`, eng(lo) / (1.3 * med('b) ip -batch', lo)), 1.0, `${eng(lo).toFixed(1)} vs 1.3 x ${med('b) ip -batch', lo).toFixed(1)} ms`]);
+  if (rows.some((r) => r.name === 'd) CNI host-device')) {
+    for (const n of SIZES) {
+      const speedup = med('d) CNI host-device', n) / eng(n);
+      targets.push([`CNI host-device / engine at N=${n} (speed-up)`, speedup, -1.0, `${speedup.toFixed(2)}x, want > 1x`]);
+    }
+  }
+  const engMarg = marginal('a2) hook via daemon');
+  targets.push([`marginal per-device cost a2 vs b (N=${lo}..${hi})`, engMarg / bMarg, 1.05, `${engMarg.toFixed(2)} vs ${bMarg.toFixed(2)} ms/dev`]);
+  const e2 = med('e) node -e 0', 0);
+  const fb = med('a3) hook via front door, no daemon', lo);
+  targets.push([`fallback a3(${lo}) vs node(hook env) + one move + 25 ms`, fb / (e2 + oneMove + 25), 1.0, `${fb.toFixed(1)} vs ${(e2 + oneMove + 25).toFixed(1)} ms`]);
   if (rows.some((r) => r.name === 'wrapper state')) {
     for (const sub of ['state', 'delete']) {
       const over = med(`wrapper ${sub}`, 0) - med(`bare runc ${sub}`, 0);
-      targets.push([`wrapper ${sub} overhead vs node + 15 ms`, over / (e + 15), 1.0, `${over.toFixed(1)} vs ${(e + 15).toFixed(1)} ms`]);
+      targets.push([`wrapper ${sub} pass-through overhead vs 5 ms`, over / 5, 1.0, `${over.toFixed(1)} ms over bare runc (${med(`bare runc ${sub}`, 0).toFixed(1)} ms)`]);
     }
+    const over = med('runc run, front door + daemon, no devices', 0) - med('runc run, no hook', 0);
+    targets.push(['runc run, front door hook + daemon, no devices: overhead vs 5 ms', over / 5, 1.0, `${over.toFixed(1)} ms over bare runc run (${med('runc run, no hook', 0).toFixed(1)} ms)`]);
+    const ours = med('runc run, front door + daemon, no devices', 0) - med('runc run, /bin/true hook', 0);
+    targets.push(['  the same, over runc run with a /bin/true hook (our share)', ours / 5, 1.0, `${ours.toFixed(1)} ms over ${med('runc run, /bin/true hook', 0).toFixed(1)} ms`]);
   }
   if (rss !== undefined) targets.push(['hook peak RSS vs 80 MB', rss / 80, 1.0, `${rss.toFixed(1)} MB`]);
+  targets.push([`daemon RSS after ${CYCLES[1]} vs ${CYCLES[0]} cycles, at most +10%`, cycles.rss[1] / cycles.rss[0], 1.1, `${cycles.rss[0].toFixed(1)} -> ${cycles.rss[1].toFixed(1)} MB`]);
+  targets.push([`daemon fds after ${CYCLES[1]} vs ${CYCLES[0]} cycles, no growth`, cycles.fds[1] / cycles.fds[0], 1.0, `${cycles.fds[0]} -> ${cycles.fds[1]}`]);
 
   console.log('\ntargets (ratios from this run)');
   const results = targets.map(([what, ratio, limit, detail]) => {

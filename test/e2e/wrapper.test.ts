@@ -13,6 +13,7 @@ import { describe, test } from 'node:test';
 import { type Bundle, HOOK_BIN, REPO_ROOT, SHOW_NETWORK, createBundle, hookArgs, parseIpOutput } from '../support/bundle.js';
 import { type Cleanup, addrStrings, cleanupAfter, createVethPair, execResult, linkExists, linkInfo, randomName, waitFor } from '../support/netns.js';
 import { type Runtime, RUNTIMES, deleteContainer, ensureCrunCgroups } from '../support/runtimes.js';
+import { FRONT_DOOR_BIN, startTestDaemon } from '../support/front-door.js';
 
 const WRAPPER = join(REPO_ROOT, 'bin', 'oci-netdevices-runtime');
 
@@ -103,7 +104,7 @@ for (const runtime of RUNTIMES) {
       assert.equal(cr.code, 0, cr.out);
       assert.equal(linkExists(dev), false, 'moved at create');
       const cfg = JSON.parse(readFileSync(b.configPath, 'utf8')) as { hooks: Record<string, Array<{ path: string; args: string[] }>> };
-      assert.deepEqual(cfg.hooks.createRuntime, [{ path: HOOK_BIN, args: hookArgs('createRuntime', { logFile: join(s.work, 'hook.log'), stateDir: s.state }) }]);
+      assert.deepEqual(cfg.hooks.createRuntime, [{ path: FRONT_DOOR_BIN, args: hookArgs('createRuntime', { logFile: join(s.work, 'hook.log'), stateDir: s.state }) }]);
       assert.deepEqual(cfg.hooks.poststop!.map((h) => h.args.at(-1)), ['poststop']);
 
       const st = status(s.state, id);
@@ -264,3 +265,27 @@ test('the wrapper execs: same pid, exit code, argv; a symlink named oci-netdevic
   const passed = spawnSync(WRAPPER, ['--oci-netdevices-runtime', fake, '--root', '/r', 'list'], { env, encoding: 'utf8' });
   assert.equal(passed.stdout.trim(), `pid=${passed.pid} argv0=${fake} args=--root /r list`);
 });
+
+for (const runtime of RUNTIMES) {
+  test(`${runtime} through the wrapper with the daemon listening in the state directory: the hooks are served by it, devices home after delete`, async (t) => {
+    const s = setup(t, runtime);
+    mkdirSync(s.state, { recursive: true, mode: 0o700 });
+    const d = startTestDaemon({ args: ['--state-dir', s.state], socket: join(s.state, 'daemon.sock') });
+    s.c.add(`daemon ${d.pid}`, () => d.kill('SIGKILL'));
+    const { dev, mtu } = hostDevice(s.c);
+    const b = createBundle({ cleanup: s.c, netDevices: [{ name: dev, properties: { name: 'eth1', address: '10.183.0.2', mask: '24' } }] });
+    const id = randomName('owe');
+    s.c.add(`container ${id}`, () => deleteContainer(runtime, id, s.root));
+    const r = runToFile([WRAPPER, '--root', s.root, 'run', '--bundle', b.dir, id], s.env, s.work);
+    assert.equal(r.code, 0, r.out);
+    assert.ok(parseIpOutput(r.out).get('eth1')?.addrs.includes('10.183.0.2/24'), r.out);
+    const del = runToFile([WRAPPER, '--root', s.root, 'delete', '-f', id], s.env, s.work);
+    assert.equal(del.code, 0, del.out);
+    await waitFor(`${dev} home`, () => linkExists(dev));
+    assertHome(dev, mtu);
+    // The hook log names the process that ran each stage: the daemon.
+    const log = readFileSync(join(s.work, 'hook.log'), 'utf8');
+    assert.match(log, new RegExp(`"pid":${d.pid},"container":"${id}","stage":"createRuntime"`));
+    await d.stop();
+  });
+}

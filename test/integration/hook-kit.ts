@@ -8,8 +8,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { TEST_HOOK_BIN, frontDoorEnv } from '../support/front-door.js';
 import type { FaultRule } from '../support/faulty-transport.js';
 
+/** The Node CLI (recover, status...). */
 export const HOOK_BIN = resolve(fileURLToPath(import.meta.url), '../../../../bin/oci-netdevices');
 /** The hook with a netlink fault layer (test/support/faulty-hook.ts): for faults the kernel cannot be made to give. */
 export const FAULTY_HOOK = resolve(fileURLToPath(import.meta.url), '../../support/faulty-hook.js');
@@ -138,14 +140,14 @@ export function runHook(
   opts: { env?: Record<string, string>; inNetns?: string; args?: string[]; stateDir?: string; faults?: readonly FaultRule[]; faultLog?: string } = {},
 ): HookRun {
   const stateArgs = opts.stateDir !== undefined ? ['--state-dir', opts.stateDir] : [];
-  const bin = opts.faults === undefined ? [HOOK_BIN] : [process.execPath, FAULTY_HOOK];
+  const bin = opts.faults === undefined ? [TEST_HOOK_BIN] : [process.execPath, FAULTY_HOOK];
   const argv = [...bin, '--log-file', 'off', ...stateArgs, ...(opts.args ?? []), 'hook', stage];
   const faultEnv: Record<string, string> = opts.faults === undefined ? {} : { OND_TEST_FAULTS: JSON.stringify(opts.faults), ...(opts.faultLog !== undefined ? { OND_TEST_FAULT_LOG: opts.faultLog } : {}) };
   const cmd = opts.inNetns === undefined ? argv : ['ip', 'netns', 'exec', opts.inNetns, ...argv];
   const r: SpawnSyncReturns<string> = spawnSync(cmd[0]!, cmd.slice(1), {
     input: JSON.stringify(state),
     encoding: 'utf8',
-    env: { ...process.env, ...faultEnv, ...opts.env },
+    env: { ...process.env, ...(opts.faults === undefined ? frontDoorEnv() : {}), ...faultEnv, ...opts.env },
   });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }

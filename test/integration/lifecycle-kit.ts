@@ -3,6 +3,7 @@
  * before/after, what the hook left in its state directory, and hook runs in
  * the background (for signals, SIGKILL and races).
  */
+import { TEST_HOOK_BIN, frontDoorEnv } from '../support/front-door.js';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -73,7 +74,7 @@ export interface Running {
 
 /** Starts `hook <stage>` in the background with `state` on stdin. */
 export function startHook(stateDir: string, stage: string, state: Record<string, unknown>, args: string[] = [], env: Record<string, string> = {}): Running {
-  const c = spawn(HOOK_BIN, ['--log-file', 'off', '--state-dir', stateDir, ...args, 'hook', stage], { stdio: ['pipe', 'ignore', 'pipe'], env: { ...process.env, ...env } });
+  const c = spawn(TEST_HOOK_BIN, ['--log-file', 'off', '--state-dir', stateDir, ...args, 'hook', stage], { stdio: ['pipe', 'ignore', 'pipe'], env: { ...process.env, ...frontDoorEnv(), ...env } });
   let stderr = '';
   c.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   c.stdin.end(JSON.stringify(state));

@@ -9,6 +9,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HOOK_BIN, type NetDevices } from './bundle.js';
+import { TEST_HOOK_BIN, frontDoorEnv } from './front-door.js';
 import { type Cleanup, type ExecResult, type Netns, createNetns, execAsync, execResult, nsInode, processCleanup, randomName, waitFor } from './netns.js';
 
 export { HOOK_BIN };
@@ -73,7 +74,7 @@ export interface HookRunOptions {
 
 /** The full argv used to run the hook. */
 export function hookArgv(stage: string, o: HookRunOptions = {}): string[] {
-  const argv = [HOOK_BIN, '--log-file', o.logFile ?? 'off'];
+  const argv = [TEST_HOOK_BIN, '--log-file', o.logFile ?? 'off'];
   if (o.stateDir !== undefined) argv.push('--state-dir', o.stateDir);
   argv.push(...(o.args ?? []), 'hook', stage);
   const ns = typeof o.netns === 'string' ? o.netns : o.netns?.name;
@@ -81,7 +82,7 @@ export function hookArgv(stage: string, o: HookRunOptions = {}): string[] {
 }
 
 function hookEnv(o: HookRunOptions): NodeJS.ProcessEnv {
-  return o.replaceEnv === true ? { ...o.env } : { ...process.env, ...o.env };
+  return o.replaceEnv === true ? { ...frontDoorEnv(), ...o.env } : { ...process.env, ...frontDoorEnv(), ...o.env };
 }
 
 function stdinText(state: WireState | string): string {

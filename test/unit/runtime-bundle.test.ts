@@ -145,3 +145,17 @@ test('native hand-off refuses to merge into an annotation that is already set', 
   assert.throws(() => arrayFormToAnnotation({ linux: { netDevices: [{ name: 'a' }], netdevices: [{ name: 'b' }] } }), /both/);
   assert.equal(arrayFormToAnnotation({ linux: { netDevices: { a: {} } } }), false);
 });
+
+test('the front door is the hook written; an entry naming the Node hook (written before it existed) counts as ours', async () => {
+  const { hookBins } = await import('../../src/runtime/inject-hooks.js');
+  const bins = hookBins('/opt/ond');
+  assert.deepEqual(bins, { frontDoor: '/opt/ond/bin/oci-netdevices-hook', node: '/opt/ond/bin/oci-netdevices' });
+  const fresh: Record<string, unknown> = {};
+  assert.equal(addOurHooks(fresh, bins.frontDoor, [], [bins.node]), true);
+  assert.deepEqual((fresh.hooks as Hooks).createRuntime!.map((h) => h.path), [bins.frontDoor]);
+  const old: Record<string, unknown> = { hooks: { createRuntime: [{ path: bins.node, args: ['oci-netdevices', 'hook', 'createRuntime'] }], poststop: [{ path: bins.node, args: ['oci-netdevices', 'hook', 'poststop'] }] } };
+  assert.equal(addOurHooks(old, bins.frontDoor, [], [bins.node]), false, 'never twice');
+  const other: Record<string, unknown> = { hooks: { createRuntime: [{ path: '/usr/bin/other', args: ['other', 'hook', 'createRuntime'] }] } };
+  assert.equal(addOurHooks(other, bins.frontDoor, [], [bins.node]), true);
+  assert.deepEqual((other.hooks as Hooks).createRuntime!.map((h) => h.path), ['/usr/bin/other', bins.frontDoor]);
+});

@@ -35,3 +35,14 @@ test('a claim keeps the device for its container until dropped by that container
   assert.equal(readClaim(dir, 'veth9'), undefined);
   DeviceLocks.acquire(dir, ['veth9'], 'other').release();
 });
+
+test('a waiting acquire of a lock this process holds refuses at once (HeldInProcessError) instead of blocking forever', async () => {
+  const { HeldInProcessError } = await import('../../src/state/device-lock.js');
+  const dir = new StateDir(join(scratch, 'c'));
+  const held = DeviceLocks.acquire(dir, ['veth5'], 'ctr-one');
+  assert.throws(() => DeviceLocks.acquire(dir, ['veth4', 'veth5'], 'ctr-one', { wait: true }), (e: unknown) => e instanceof HeldInProcessError && e.device === 'veth5');
+  // veth4, taken first in sorted order, was let go again: another holder gets it.
+  DeviceLocks.acquire(dir, ['veth4'], 'ctr-two').release();
+  held.release();
+  DeviceLocks.acquire(dir, ['veth4', 'veth5'], 'ctr-one', { wait: true }).release();
+});

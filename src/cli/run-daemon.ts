@@ -25,6 +25,11 @@ async function warmUp(): Promise<void> {
 export async function runDaemon(g: GlobalOptions, socket: string | undefined): Promise<void> {
   const stateDir = resolveStateDir(g.stateDir);
   const socketPath = socket ?? join(stateDir, DAEMON_SOCKET_NAME);
+  // Before the socket exists: a SIGTERM as soon as a client can see the socket must find its handler.
+  const stop = new Promise<void>((resolve) => {
+    process.once('SIGTERM', () => resolve());
+    process.once('SIGINT', () => resolve());
+  });
   const log = await openLog(g.logFile, { component: 'daemon' });
   await warmUp();
   const inStateDir = dirname(socketPath) === stateDir;
@@ -32,10 +37,7 @@ export async function runDaemon(g: GlobalOptions, socket: string | undefined): P
   log.info({ socket: socketPath }, 'daemon listening');
   process.stdout.write(`oci-netdevices daemon: listening on ${socketPath}\n`);
   process.on('SIGHUP', reopenLogs);
-  await new Promise<void>((resolve) => {
-    process.once('SIGTERM', () => resolve());
-    process.once('SIGINT', () => resolve());
-  });
+  await stop;
   log.info({ inFlight: daemon.inFlight() }, 'daemon stopping: no new requests, finishing the ones in flight');
   await daemon.drain();
   log.info({}, 'daemon stopped');

@@ -30,6 +30,8 @@ export type FieldDescription = (IntegerField | MacField) & {
   link: string;
   /** Older kernels lack the attribute: the rtnetlink name and the first kernel that has it (checked before the move). */
   needs?: { attribute: string; since: string };
+  /** Ours, not in DraNet's NetworkConfig: its schema description says so ("oci-netdevices extension"). */
+  extension?: true;
   /** Also at most the device's TSO limit (IFLA_TSO_MAX_SIZE). */
   tsoBounded?: true;
 };

@@ -15,7 +15,7 @@ import { type FieldDescription, INTERFACE_FIELD_NAMES, INTERFACE_FIELDS } from '
 
 const ROOT = resolve(fileURLToPath(import.meta.url), '../../../..');
 const schema = JSON.parse(readFileSync(resolve(ROOT, 'spec/schema/network-config.schema.json'), 'utf8')) as {
-  properties: { interface: { properties: Record<string, { type?: string; minimum?: number; maximum?: number }> } };
+  properties: { interface: { properties: Record<string, { type?: string; minimum?: number; maximum?: number; description?: string }> } };
 };
 
 test('every interface field is in the schema with the range its reader accepts', () => {
@@ -26,6 +26,8 @@ test('every interface field is in the schema with the range its reader accepts',
     assert.ok(s !== undefined, `${f} is not in network-config.schema.json`);
     if (d.kind === 'mac') assert.equal(s.type, 'string', f);
     else assert.deepEqual([s.type, s.minimum, s.maximum], ['integer', d.min, d.max], f);
+    // Our own fields say so where a DraNet user reads the schema.
+    assert.equal(s.description?.startsWith('oci-netdevices extension') === true, d.extension === true, `${f}: extension marking`);
   }
 });
 

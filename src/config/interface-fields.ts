@@ -43,6 +43,7 @@ export const INTERFACE_FIELDS = {
   groMaxSize: { kind: 'integer', min: 1, max: GRO_MAX, link: 'groMaxSize', needs: { attribute: 'IFLA_GRO_MAX_SIZE', since: 'Linux 5.19' } },
   gsoIPv4MaxSize: { kind: 'integer', min: 1, max: GSO_MAX, link: 'gsoIPv4MaxSize', needs: { attribute: 'IFLA_GSO_IPV4_MAX_SIZE', since: 'Linux 6.3' }, tsoBounded: true },
   groIPv4MaxSize: { kind: 'integer', min: 1, max: GRO_MAX, link: 'groIPv4MaxSize', needs: { attribute: 'IFLA_GRO_IPV4_MAX_SIZE', since: 'Linux 6.3' } },
+  txQueueLen: { kind: 'integer', min: 0, max: 0xffffffff, link: 'txqlen', extension: true },
 } as const satisfies Record<string, FieldDescription>;
 
 export type InterfaceField = keyof typeof INTERFACE_FIELDS;

@@ -4,6 +4,7 @@ import { openLog } from '../log.js';
 import { loadPolicy } from '../policy/policy.js';
 import { StateDir, resolveStateDir } from '../state/state-dir.js';
 import { runNriPlugin } from '../nri/plugin.js';
+import { resolveCniPath } from '../cni/cni-path.js';
 import { teardownMode } from './run-hook.js';
 
 export interface NriFlags {
@@ -14,6 +15,7 @@ export interface NriFlags {
   stateDir?: string;
   policy?: string;
   teardown?: string;
+  cniPath?: string;
 }
 
 export async function runNri(flags: NriFlags): Promise<void> {
@@ -22,11 +24,12 @@ export async function runNri(flags: NriFlags): Promise<void> {
   const policy = (): ReturnType<typeof loadPolicy> => loadPolicy(flags.policy);
   const teardown = (p: ReturnType<typeof loadPolicy>): ReturnType<typeof teardownMode> => teardownMode(flags.teardown, p.teardown);
   teardown(policy()); // a bad policy file or --teardown fails the start, not every pod
+  const cniPath = resolveCniPath(flags.cniPath); // likewise a bad --cni-path
   const log = await openLog(flags.logFile, { component: 'nri' });
   const stop = new Promise<void>((resolve) => {
     process.once('SIGTERM', () => resolve());
     process.once('SIGINT', () => resolve());
   });
-  await runNriPlugin({ socket: flags.socket, name: flags.name, index: flags.index.padStart(2, '0'), stateDir: new StateDir(resolveStateDir(flags.stateDir)), policy, teardown, log, stop });
+  await runNriPlugin({ socket: flags.socket, name: flags.name, index: flags.index.padStart(2, '0'), stateDir: new StateDir(resolveStateDir(flags.stateDir)), policy, teardown, log, stop, cniPath });
   log.flush();
 }

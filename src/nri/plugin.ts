@@ -27,6 +27,7 @@ export interface NriPluginOptions {
   policy: () => Policy;
   teardown: (policy: Policy) => TeardownMode;
   log: Log;
+  cniPath?: string[];
   /** Resolves when the plugin should stop (SIGTERM); the current session is closed. */
   stop: Promise<void>;
 }
@@ -108,7 +109,7 @@ const sleep = (ms: number, stop: Promise<void>): Promise<void> =>
 
 export async function runNriPlugin(opts: NriPluginOptions): Promise<void> {
   const { log } = opts;
-  const pods = new PodDevices({ stateDir: opts.stateDir, policy: opts.policy, teardown: opts.teardown, log });
+  const pods = new PodDevices({ stateDir: opts.stateDir, policy: opts.policy, teardown: opts.teardown, log, ...(opts.cniPath !== undefined ? { cniPath: opts.cniPath } : {}) });
   const handlers = pluginHandlers(pods, log);
   let stopping = false;
   void opts.stop.then(() => (stopping = true));

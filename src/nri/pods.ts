@@ -26,6 +26,8 @@ export interface PodEngineOptions {
   policy: () => Policy;
   teardown: (policy: Policy) => TeardownMode;
   log: Log;
+  /** Directories holding CNI plugins (--cni-path / OCI_NETDEVICES_CNI_PATH; default: resolveCniPath()). */
+  cniPath?: string[];
 }
 
 /** The pod's network namespace path, or undefined for a host-network pod. */
@@ -108,7 +110,7 @@ export class PodDevices {
       const policy = this.opts.policy();
       const state: OciState = { ociVersion: '', id: pod.id, status: 'creating', bundle: '/', annotations: {} };
       const config = { linux: { namespaces: [{ type: 'network', path: netns }] }, annotations: pod.annotations };
-      const { records } = await createRuntime(state, { stateDir, policy, teardown: this.opts.teardown(policy), log, netnsPath: netns }, config);
+      const { records } = await createRuntime(state, { stateDir, policy, teardown: this.opts.teardown(policy), log, netnsPath: netns, ...(this.opts.cniPath !== undefined ? { cniPath: this.opts.cniPath } : {}) }, config);
       this.failures.delete(pod.id);
       log.info({ pod: pod.id, name: `${pod.namespace}/${pod.name}`, devices: records.map((r) => ({ host: r.hostName, container: r.containerName })) }, 'pod devices ready');
     } catch (e) {

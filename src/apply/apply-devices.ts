@@ -3,7 +3,8 @@
  * each phase is one batched netlink send. Every change registers its undo in
  * the transaction as soon as the kernel acknowledged it.
  *
- * Order: move (+rename), carried-over addresses, MAC and MTU, GSO/GRO sizes,
+ * Order: move (+rename), carried-over addresses, the interface's scalar fields
+ * (MAC, MTU, GSO/GRO sizes, ...: apply-interface.ts),
  * per-interface settings, VRF (create, enslave), addresses, ethtool, up, DHCP lease,
  * routes, rules, neighbors, SLAAC wait. Routes need the addresses and the link up.
  */
@@ -12,12 +13,13 @@ import { formatIp } from '../config/ip.js';
 import { wantsEthtool } from '../ethtool/plan.js';
 import { type Addr, type AddrOptions, addrAdd, addrDel } from '../netlink/addr.js';
 import { RTNL } from '../netlink/constants.js';
-import { type Link, linkGet, linkList, linkSetMac, linkSetMtu, linkSetNs, linkSetOffloadSizes, linkSetUp, type OffloadSizes } from '../netlink/link.js';
+import { type Link, linkGet, linkList, linkSetNs, linkSetUp } from '../netlink/link.js';
 import { type Route, routeAdd, routeDel, routeList, routeReplace, type RouteInput } from '../netlink/route.js';
 import { NetlinkError } from '../netlink/message.js';
 import type { NetlinkSocket, Request } from '../netlink/socket.js';
 import { type DeviceIdentity, identifies, identityOf } from '../state/identity.js';
 import { type AddressingEnv, applyDhcp, awaitSlaac } from './apply-addressing.js';
+import { applyInterfaceFields } from './apply-interface.js';
 import { applyRulesAndNeighbors } from './apply-rules.js';
 import { applyVrfs } from './apply-vrf.js';
 import { createIpvlanChildren, isIpvlan, placeIpvlanChild } from './ipvlan-child.js';
@@ -94,22 +96,7 @@ export async function applyDevices(env: ApplyEnv, targets: readonly DeviceTarget
     return addressItem(ctr, p, a.bytes, a.family, a.prefixLength, addressOptions(saved, label));
   })));
 
-  await checkpoint();
-  tx.batch(ctr, 'set MAC address', placed.filter((p) => p.spec.hardwareAddr !== undefined && p.spec.hardwareAddr !== p.link.mac).map((p) => {
-    const old = p.link.mac!;
-    return { device: p.spec.hostName, request: linkSetMac(p.link.index, p.spec.hardwareAddr!), undo: () => ctr.run(linkSetMac(p.link.index, old)) };
-  }));
-  await checkpoint();
-  tx.batch(ctr, 'set MTU', placed.filter((p) => p.spec.mtu !== undefined && p.spec.mtu !== p.link.mtu).map((p) => {
-    const old = p.link.mtu;
-    return { device: p.spec.hostName, request: linkSetMtu(p.link.index, p.spec.mtu!), undo: () => ctr.run(linkSetMtu(p.link.index, old)) };
-  }));
-  await checkpoint();
-  tx.batch(ctr, 'set GSO/GRO sizes', placed.flatMap((p) => {
-    const [want, old] = offloadChange(p.spec, p.link);
-    if (want === undefined) return [];
-    return [{ device: p.spec.hostName, request: linkSetOffloadSizes(p.link.index, want), undo: () => ctr.run(linkSetOffloadSizes(p.link.index, old)) }];
-  }));
+  await applyInterfaceFields(ctr, tx, placed, checkpoint);
   await checkpoint();
   applySysctls(ctr, tx, env.procSys ?? procSysIn(env.ctrNetnsFd), placed);
   await checkpoint();
@@ -274,24 +261,6 @@ function ignoring(codes: readonly string[], action: () => void): void {
 function sameDestination(r: Route, want: RouteInput): boolean {
   return r.table === (want.table ?? RTNL.RT_TABLE_MAIN) && r.family === want.family && r.dstLength === want.dstLength && r.type === RTNL.RTN_UNICAST
     && Buffer.compare(Buffer.from(r.dst), Buffer.from(want.dst)) === 0 && (r.priority ?? 0) === 0;
-}
-
-function offloadChange(spec: DeviceSpec, link: Link): [OffloadSizes | undefined, OffloadSizes] {
-  const want: OffloadSizes = {};
-  const old: OffloadSizes = {};
-  let any = false;
-  for (const k of ['gsoMaxSize', 'groMaxSize', 'gsoIPv4MaxSize', 'groIPv4MaxSize'] as const) {
-    const v = spec[k];
-    if (v !== undefined && v !== link[k]) {
-      want[k] = v;
-      any = true;
-    }
-    const o = link[k];
-    if (o !== undefined && (v !== undefined || any)) old[k] = o;
-  }
-  // Undo restores every size: setting the IPv6 size can have overwritten the IPv4 one.
-  for (const k of ['gsoMaxSize', 'groMaxSize', 'gsoIPv4MaxSize', 'groIPv4MaxSize'] as const) if (link[k] !== undefined) old[k] = link[k];
-  return [any ? want : undefined, old];
 }
 
 function routeInput(r: DeviceSpec['routes'][number], oif: number): RouteInput {

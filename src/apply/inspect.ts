@@ -2,6 +2,7 @@
  * Read-only look at both network namespaces before anything changes, and the
  * checks that need the kernel's view (device exists, name free, limits).
  */
+import { type FieldDescription, INTERFACE_FIELD_NAMES, INTERFACE_FIELDS } from '../config/interface-fields.js';
 import type { DeviceSpec } from '../config/model.js';
 import type { ValidationIssue } from '../errors.js';
 import { type Addr, addrList } from '../netlink/addr.js';
@@ -10,6 +11,8 @@ import { type Link, linkList } from '../netlink/link.js';
 import { type Nexthop, nexthopList } from '../netlink/nexthop.js';
 import { type Route, routeList } from '../netlink/route.js';
 import type { NetlinkSocket } from '../netlink/socket.js';
+import { linkKey } from './apply-interface.js';
+import { readLinkState } from './link-attributes.js';
 import { type DeviceIdentity, findByIdentity } from '../state/identity.js';
 
 export interface NamespaceView {
@@ -118,19 +121,15 @@ function checkLimits(spec: DeviceSpec, link: Link, issue: (field: string, messag
       issue('.mtu', `MTU ${spec.mtu} is below the device's minimum ${link.minMtu}`);
     }
   }
-  const sizes: Array<[keyof DeviceSpec & keyof Link, string, string]> = [
-    ['gsoMaxSize', 'IFLA_GSO_MAX_SIZE', 'Linux 4.16'],
-    ['groMaxSize', 'IFLA_GRO_MAX_SIZE', 'Linux 5.19'],
-    ['gsoIPv4MaxSize', 'IFLA_GSO_IPV4_MAX_SIZE', 'Linux 6.3'],
-    ['groIPv4MaxSize', 'IFLA_GRO_IPV4_MAX_SIZE', 'Linux 6.3'],
-  ];
-  for (const [field, attrName, since] of sizes) {
+  const now = readLinkState(link);
+  for (const field of INTERFACE_FIELD_NAMES) {
+    const d: FieldDescription = INTERFACE_FIELDS[field];
     const wanted = spec[field];
     if (wanted === undefined) continue;
     // The kernel reports every attribute it knows in a link dump: absence means it cannot set it either.
-    if (link[field] === undefined) {
-      issue(`.networkConfig.interface.${field}`, `this kernel does not support ${attrName} (needs ${since} or later)`);
-    } else if (field.startsWith('gso') && link.tsoMaxSize !== undefined && (wanted as number) > link.tsoMaxSize) {
+    if (d.needs !== undefined && now[linkKey(field)] === undefined) {
+      issue(`.networkConfig.interface.${field}`, `this kernel does not support ${d.needs.attribute} (needs ${d.needs.since} or later)`);
+    } else if (d.tsoBounded === true && link.tsoMaxSize !== undefined && (wanted as number) > link.tsoMaxSize) {
       issue(`.networkConfig.interface.${field}`, `${wanted} is above the device's TSO limit ${link.tsoMaxSize}`);
     }
   }

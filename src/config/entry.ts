@@ -2,6 +2,7 @@
  * One device entry as read from one source document (config.json or one
  * annotation), before entries naming the same host device are merged.
  */
+import type { InterfaceField, InterfaceValue } from './interface-fields.js';
 import type { Addressing, Cidr, InterfaceSysctls, NeighborSpec, RouteSpec, RuleSpec, VrfSpec } from './model.js';
 
 export interface Valued<T> {
@@ -12,7 +13,10 @@ export interface Valued<T> {
 
 export type Source = 'config' | 'annotation';
 
-export interface Entry {
+/** The interface's scalar fields (src/config/interface-fields.ts), each with where it was read. */
+export type ValuedScalars = { [K in InterfaceField]?: Valued<InterfaceValue<K>> };
+
+export interface Entry extends ValuedScalars {
   path: string;
   hostName: string;
   /** Where the host name was written: `…[0].name` (array forms) or the map key's own path. */
@@ -22,12 +26,6 @@ export interface Entry {
   origin: string;
   containerName?: Valued<string>;
   addresses: Array<Valued<Cidr>>;
-  mtu?: Valued<number>;
-  hardwareAddr?: Valued<string>;
-  gsoMaxSize?: Valued<number>;
-  groMaxSize?: Valued<number>;
-  gsoIPv4MaxSize?: Valued<number>;
-  groIPv4MaxSize?: Valued<number>;
   routes: RouteSpec[];
   rules: RuleSpec[];
   neighbors: NeighborSpec[];
@@ -41,9 +39,6 @@ export interface Entry {
   features: Map<string, Valued<boolean>>;
   privateFlags: Map<string, Valued<boolean>>;
 }
-
-export type SizeField = 'gsoMaxSize' | 'groMaxSize' | 'gsoIPv4MaxSize' | 'groIPv4MaxSize';
-export const SIZE_FIELDS: readonly SizeField[] = ['gsoMaxSize', 'groMaxSize', 'gsoIPv4MaxSize', 'groIPv4MaxSize'];
 
 export function emptyEntry(path: string, hostPath: string, hostName: string, source: Source, origin: string): Entry {
   return { path, hostName, hostPath, source, origin, addresses: [], routes: [], rules: [], neighbors: [], sysctls: {}, features: new Map(), privateFlags: new Map() };

@@ -9,7 +9,7 @@ import { cidrText, isIpv6LinkLocal } from './address-rules.js';
 import { MAIN_TABLE } from './dranet-fields.js';
 import { mergeDranetFields } from './dranet-rules.js';
 import type { Entry, Report, Valued } from './entry.js';
-import { SIZE_FIELDS } from './entry.js';
+import { INTERFACE_FIELD_NAMES } from './interface-fields.js';
 import { MAX_ADDRESSES_PER_DEVICE, MAX_ROUTES_PER_DEVICE } from './limits.js';
 import type { Cidr, DeviceSpec, RouteSpec } from './model.js';
 
@@ -76,13 +76,10 @@ function mergeGroup(host: string, group: Entry[], report: Report): DeviceSpec {
     return chosen?.value;
   };
   spec.containerName = scalar('name', (e) => e.containerName) ?? host;
-  const mtu = scalar('mtu', (e) => e.mtu);
-  if (mtu !== undefined) spec.mtu = mtu;
-  const mac = scalar('hardwareAddr', (e) => e.hardwareAddr);
-  if (mac !== undefined) spec.hardwareAddr = mac;
-  for (const f of SIZE_FIELDS) {
-    const v = scalar(f, (e) => e[f]);
-    if (v !== undefined) spec[f] = v;
+  for (const f of INTERFACE_FIELD_NAMES) {
+    const v = scalar<string | number>(f, (e) => e[f]);
+    // The table types each field's value; the loop over it cannot.
+    if (v !== undefined) (spec as unknown as Record<string, unknown>)[f] = v;
   }
   spec.addresses = mergeAddresses(group.flatMap((e) => e.addresses), report);
   spec.routes = mergeRoutes(group.flatMap((e) => e.routes), report);

@@ -3,6 +3,7 @@
  * Every input shape (linux.netDevices array/map, `netdevices` alias,
  * annotations, networkConfig) is turned into this before any kernel call.
  */
+import type { InterfaceScalars } from './interface-fields.js';
 
 export type Family = 4 | 6;
 
@@ -83,7 +84,8 @@ export interface EthtoolSpec {
   privateFlags: Record<string, boolean>;
 }
 
-export interface DeviceSpec {
+/** Besides these, the interface's scalar fields (mtu, hardwareAddr, ...): src/config/interface-fields.ts. */
+export interface DeviceSpec extends InterfaceScalars {
   /** JSON path of the entry, e.g. `linux.netDevices[0]` or `linux.netDevices["eth1"]`. */
   path: string;
   /** Name of the interface in the host network namespace. */
@@ -92,13 +94,6 @@ export interface DeviceSpec {
   containerName: string;
   /** Addresses to add, in order (proposal's address/mask first, then networkConfig.interface.addresses). */
   addresses: Cidr[];
-  mtu?: number;
-  /** Lower-case colon form `aa:bb:cc:dd:ee:ff`. */
-  hardwareAddr?: string;
-  gsoMaxSize?: number;
-  groMaxSize?: number;
-  gsoIPv4MaxSize?: number;
-  groIPv4MaxSize?: number;
   routes: RouteSpec[];
   rules: RuleSpec[];
   neighbors: NeighborSpec[];

@@ -4,12 +4,11 @@
  * come from schema-issues.ts); a value the schema refuses is skipped here.
  */
 import { interfaceAddressProblem, isLoopback, networkOf } from './address-rules.js';
-import type { Entry, Report, SizeField } from './entry.js';
-import { SIZE_FIELDS } from './entry.js';
+import type { Entry, Report } from './entry.js';
+import { INTERFACE_FIELD_NAMES, INTERFACE_FIELDS, type InterfaceField, inRange } from './interface-fields.js';
 import { parseCidr, parseIp } from './ip.js';
 import { MAIN_TABLE, readInterfaceExtras, readNeighbors, readProfile, readRules } from './dranet-fields.js';
 import { child, member } from './json-path.js';
-import { GRO_MAX, GSO_MAX, MTU_MAX, MTU_MIN } from './limits.js';
 import { parseMac } from './mac.js';
 import type { IpAddress, RouteSpec } from './model.js';
 
@@ -20,11 +19,10 @@ const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isInt
 /** ETH_GSTRING_LEN is 32 bytes including the NUL. */
 const ETH_GSTRING_MAX = 31;
 
-export const validMtu = (v: unknown): v is number => isInt(v) && v >= MTU_MIN && v <= MTU_MAX;
-const sizeMax = (f: SizeField): number => (f.startsWith('gso') ? GSO_MAX : GRO_MAX);
+export const validMtu = (v: unknown): v is number => inRange('mtu', v);
 
 /** Sets a scalar of the entry once; a second, different value is a contradiction. */
-export function setScalar(entry: Entry, field: 'mtu' | 'hardwareAddr' | SizeField, value: number | string, path: string, report: Report): void {
+export function setScalar(entry: Entry, field: InterfaceField, value: number | string, path: string, report: Report): void {
   const prev = entry[field] as { value: number | string; path: string } | undefined;
   if (prev !== undefined && prev.value !== value) {
     report(path, `${field} ${JSON.stringify(value)} contradicts ${prev.path} = ${JSON.stringify(prev.value)}`);
@@ -67,16 +65,15 @@ function readInterface(entry: Entry, iface: Obj, path: string, report: Report): 
       else addAddress(entry, c, p, report);
     });
   }
-  if (validMtu(iface.mtu)) setScalar(entry, 'mtu', iface.mtu, child(path, 'mtu'), report);
-  if (typeof iface.hardwareAddr === 'string') {
-    const p = child(path, 'hardwareAddr');
-    const r = parseMac(iface.hardwareAddr);
-    if ('error' in r) report(p, r.error);
-    else setScalar(entry, 'hardwareAddr', r.mac, p, report);
-  }
-  for (const f of SIZE_FIELDS) {
+  for (const f of INTERFACE_FIELD_NAMES) {
     const v = iface[f];
-    if (isInt(v) && v >= 1 && v <= sizeMax(f)) setScalar(entry, f, v, child(path, f), report);
+    const p = child(path, f);
+    if (INTERFACE_FIELDS[f].kind === 'mac') {
+      if (typeof v !== 'string') continue;
+      const r = parseMac(v);
+      if ('error' in r) report(p, r.error);
+      else setScalar(entry, f, r.mac, p, report);
+    } else if (inRange(f, v)) setScalar(entry, f, v, p, report);
   }
 }
 

@@ -77,6 +77,21 @@ describe('networkConfig is applied and reads back from the kernel', () => {
     assert.ok(v6.some((x) => x.dst === '2001:db8:1::/48' && x.gateway === '2001:db8::1' && x.prefsrc === '2001:db8::14'), JSON.stringify(v6));
   });
 
+  test('txQueueLen (our extension) is set in the container and the host\'s comes home at poststop', () => {
+    const [dev] = box.veth();
+    const hostBefore = ipJson<Array<Record<string, unknown>>>(undefined, '-d', 'link', 'show', dev)[0]!;
+    assert.notEqual(hostBefore.txqlen, 2345);
+    const ctr = box.container();
+    const id = uniqueName('c');
+    const bundle = box.bundle(baseConfig({ netDevices: { [dev]: { name: 'txq0', networkConfig: { interface: { txQueueLen: 2345 } } } } }));
+    const r = box.hook('createRuntime', runcState(id, ctr.pid, bundle));
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(ipJson<Array<Record<string, unknown>>>(ctr.netns, '-d', 'link', 'show', 'txq0')[0]!.txqlen, 2345);
+    const p = box.hook('poststop', { id, bundle, status: 'stopped' });
+    assert.equal(p.status, 0, p.stderr);
+    assert.equal(ipJson<Array<Record<string, unknown>>>(undefined, '-d', 'link', 'show', dev)[0]!.txqlen, hostBefore.txqlen, 'home with the host\'s queue length');
+  });
+
   test('an unreachable gateway fails the route step and leaves the host exactly as before', () => {
     const [dev] = box.veth();
     const before = ipJson(undefined, '-d', 'addr', 'show', dev);

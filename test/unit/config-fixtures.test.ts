@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import AjvModule from 'ajv';
 import { UNREADABLE, collectIssues, extractDevices, requestsDevices } from '../../src/config/extract.js';
 import type { DeviceSpec } from '../../src/config/model.js';
+import { INTERFACE_FIELD_NAMES } from '../../src/config/interface-fields.js';
 import { ruleText } from '../../src/config/dranet-rules.js';
 import { ValidationError } from '../../src/errors.js';
 
@@ -53,7 +54,7 @@ function summary(d: DeviceSpec): Record<string, unknown> {
   if (d.addressing !== 'Static') o.addressing = d.addressing;
   if (d.linkType !== 'passthrough') o.type = d.linkType;
   if (d.vrf !== undefined) o.vrf = `${d.vrf.name} table ${d.vrf.table}`;
-  for (const k of ['mtu', 'hardwareAddr', 'gsoMaxSize', 'groMaxSize', 'gsoIPv4MaxSize', 'groIPv4MaxSize'] as const) if (d[k] !== undefined) o[k] = d[k];
+  for (const k of INTERFACE_FIELD_NAMES) if (d[k] !== undefined) o[k] = d[k];
   if (Object.keys(d.ethtool.features).length > 0) o.features = d.ethtool.features;
   if (Object.keys(d.ethtool.privateFlags).length > 0) o.privateFlags = d.ethtool.privateFlags;
   return o;

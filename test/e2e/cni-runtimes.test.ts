@@ -8,13 +8,13 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, test } from 'node:test';
 import { Sandbox, ipJson, uniqueName } from '../integration/hook-kit.js';
 import { CNI_BIN, CNI_KEY, dataDir, hostLocal, leases, macvlan, macvlanMaster, macvlansOn } from '../integration/cni-kit.js';
 import { cli, stateLeft } from '../integration/lifecycle-kit.js';
-import { REPO, type Runtime, busyboxBundle, ensureCrunCgroups } from './e2e-kit.js';
+import { busyboxBundle, containerState, createContainer, ensureCrunCgroups, REPO, type Runtime, runtimeCmd, until } from './e2e-kit.js';
 
 let box = new Sandbox();
 afterEach(() => {
@@ -22,32 +22,6 @@ afterEach(() => {
   box = new Sandbox();
 });
 
-function rt(runtime: Runtime, ...args: string[]): string {
-  const r = spawnSync(runtime, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 });
-  if (r.status !== 0) throw new Error(`${runtime} ${args.join(' ')}: exit ${r.status}: ${r.stderr}`);
-  return r.stdout;
-}
-
-/** `create` hands its stdio to the container process: give it a file, not a pipe we would wait on. */
-function create(runtime: Runtime, dir: string, id: string): void {
-  const out = join(dir, 'create.out');
-  const fd = openSync(out, 'w');
-  try {
-    const r = spawnSync(runtime, ['create', '-b', dir, id], { stdio: ['ignore', fd, fd], timeout: 60_000 });
-    if (r.status !== 0) throw new Error(`${runtime} create: exit ${r.status}: ${readFileSync(out, 'utf8')}`);
-  } finally {
-    closeSync(fd);
-  }
-}
-
-const stateOf = (runtime: Runtime, id: string): { status: string; pid: number } => JSON.parse(rt(runtime, 'state', id)) as { status: string; pid: number };
-
-async function until(what: string, ok: () => boolean, ms = 10_000): Promise<void> {
-  for (const end = Date.now() + ms; !ok(); ) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 interface StatusEntry {
   device: string;
@@ -70,7 +44,7 @@ for (const [n, runtime] of (['runc', 'crun'] as Runtime[]).entries()) {
       b.write();
       const id = uniqueName('cni');
       box.defer(() => spawnSync(runtime, ['delete', '-f', id], { stdio: 'ignore' }));
-      create(runtime, b.dir, id);
+      createContainer(runtime, b.dir, id);
       assert.deepEqual(leases(dd, net), [`10.237.${n}.2`], 'host-local leased one address at ADD');
       assert.match(readFileSync(join(dd, net, `10.237.${n}.2`), 'utf8'), new RegExp(id), 'the lease names the container');
 
@@ -94,19 +68,19 @@ for (const [n, runtime] of (['runc', 'crun'] as Runtime[]).entries()) {
       assert.equal(check.status, 0, check.stdout + check.stderr);
       assert.match(check.stdout, /^net1 \(network "[^"]+"\): ok: CHECK passed\n$/);
 
-      rt(runtime, 'start', id);
-      await until('running', () => stateOf(runtime, id).status === 'running');
+      runtimeCmd(runtime, 'start', id);
+      await until('running', () => containerState(runtime, id).status === 'running');
       // Seen by the container's own busybox ip.
-      const link = rt(runtime, 'exec', id, '/bin/ip', '-o', 'link', 'show', 'net1');
+      const link = runtimeCmd(runtime, 'exec', id, '/bin/ip', '-o', 'link', 'show', 'net1');
       assert.match(link, /^\d+: net1@\S+: <[^>]*\bUP\b[^>]*>/, link);
       assert.ok(link.includes(`link/ether ${entry!.networkData!.hardwareAddress!}`), link);
-      const addr = rt(runtime, 'exec', id, '/bin/ip', '-o', '-4', 'addr', 'show', 'dev', 'net1');
+      const addr = runtimeCmd(runtime, 'exec', id, '/bin/ip', '-o', '-4', 'addr', 'show', 'dev', 'net1');
       assert.match(addr, new RegExp(`inet 10\\.237\\.${n}\\.2/24 `), addr);
       assert.deepEqual(macvlansOn(master), [], 'the macvlan is in the container, not on the host');
 
-      rt(runtime, 'kill', id, 'KILL');
-      await until('stopped', () => stateOf(runtime, id).status === 'stopped');
-      rt(runtime, 'delete', id);
+      runtimeCmd(runtime, 'kill', id, 'KILL');
+      await until('stopped', () => containerState(runtime, id).status === 'stopped');
+      runtimeCmd(runtime, 'delete', id);
       assert.deepEqual(leases(dd, net), [], 'DEL released the lease');
       assert.equal(existsSync(join(dd, net, `10.237.${n}.2`)), false);
       assert.deepEqual(stateLeft(box.stateDir), [], 'no state, no pin');

@@ -1,6 +1,6 @@
 /** Busybox-static OCI bundles run by real runc and crun, with our hooks. */
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, copyFileSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -87,3 +87,31 @@ export function parseIpOutput(out: string): Map<string, ContainerLink> {
 }
 
 export const SHOW_NETWORK = 'ip -o link; ip -o addr';
+
+/** `runtime args...`, its stdout; a non-zero exit throws with its stderr. */
+export function runtimeCmd(runtime: Runtime, ...args: string[]): string {
+  const r = spawnSync(runtime, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 });
+  if (r.status !== 0) throw new Error(`${runtime} ${args.join(' ')}: exit ${r.status}: ${r.stderr}`);
+  return r.stdout;
+}
+
+/** `create` hands its stdio to the container process: give it a file, not a pipe we would wait on. */
+export function createContainer(runtime: Runtime, dir: string, id: string): void {
+  const out = join(dir, 'create.out');
+  const fd = openSync(out, 'w');
+  try {
+    const r = spawnSync(runtime, ['create', '-b', dir, id], { stdio: ['ignore', fd, fd], timeout: 60_000 });
+    if (r.status !== 0) throw new Error(`${runtime} create: exit ${r.status}: ${readFileSync(out, 'utf8')}`);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+export const containerState = (runtime: Runtime, id: string): { status: string; pid: number } => JSON.parse(runtimeCmd(runtime, 'state', id)) as { status: string; pid: number };
+
+export async function until(what: string, ok: () => boolean, ms = 10_000): Promise<void> {
+  for (const end = Date.now() + ms; !ok(); ) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}

@@ -8,12 +8,12 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { closeSync, openSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, test } from 'node:test';
 import { Sandbox, linkIn, sh, uniqueName } from '../integration/hook-kit.js';
 import { snapshot, stateLeft } from '../integration/lifecycle-kit.js';
-import { type Runtime, busyboxBundle, ensureCrunCgroups, parseIpOutput } from './e2e-kit.js';
+import { busyboxBundle, containerState, createContainer, ensureCrunCgroups, parseIpOutput, type Runtime, runtimeCmd, until } from './e2e-kit.js';
 
 let box = new Sandbox();
 afterEach(() => {
@@ -21,32 +21,6 @@ afterEach(() => {
   box = new Sandbox();
 });
 
-function rt(runtime: Runtime, ...args: string[]): string {
-  const r = spawnSync(runtime, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 });
-  if (r.status !== 0) throw new Error(`${runtime} ${args.join(' ')}: exit ${r.status}: ${r.stderr}`);
-  return r.stdout;
-}
-
-/** `create` hands its stdio to the container process: give it a file, not a pipe we would wait on. */
-function create(runtime: Runtime, dir: string, id: string): void {
-  const out = join(dir, 'create.out');
-  const fd = openSync(out, 'w');
-  try {
-    const r = spawnSync(runtime, ['create', '-b', dir, id], { stdio: ['ignore', fd, fd], timeout: 60_000 });
-    if (r.status !== 0) throw new Error(`${runtime} create: exit ${r.status}: ${readFileSync(out, 'utf8')}`);
-  } finally {
-    closeSync(fd);
-  }
-}
-
-const stateOf = (runtime: Runtime, id: string): { status: string; pid: number } => JSON.parse(rt(runtime, 'state', id)) as { status: string; pid: number };
-
-async function until(what: string, ok: () => boolean, ms = 10_000): Promise<void> {
-  for (const end = Date.now() + ms; !ok(); ) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 for (const runtime of ['runc', 'crun'] as Runtime[]) {
   describe(`${runtime}: a pod whose app containers join the sandbox's netns by path`, () => {
@@ -67,9 +41,9 @@ for (const runtime of ['runc', 'crun'] as Runtime[]) {
       sb.config.annotations = annotations('sandbox');
       sb.write();
       box.defer(() => spawnSync(runtime, ['delete', '-f', sid], { stdio: 'ignore' }));
-      create(runtime, sb.dir, sid);
-      rt(runtime, 'start', sid);
-      const { pid } = stateOf(runtime, sid);
+      createContainer(runtime, sb.dir, sid);
+      runtimeCmd(runtime, 'start', sid);
+      const { pid } = containerState(runtime, sid);
       const inSandbox = (): string => sh('nsenter', '-t', String(pid), '-n', 'ip', '-o', 'addr', 'show');
       assert.match(inSandbox(), /net1\s+inet 10\.150\.0\.2\/24/, 'the sandbox got the device');
       assert.equal(linkIn(undefined, dev), undefined);
@@ -92,9 +66,9 @@ for (const runtime of ['runc', 'crun'] as Runtime[]) {
         assert.equal(linkIn(undefined, dev), undefined);
       }
 
-      rt(runtime, 'kill', sid, 'KILL');
-      await until('stopped', () => stateOf(runtime, sid).status === 'stopped');
-      rt(runtime, 'delete', sid);
+      runtimeCmd(runtime, 'kill', sid, 'KILL');
+      await until('stopped', () => containerState(runtime, sid).status === 'stopped');
+      runtimeCmd(runtime, 'delete', sid);
       assert.deepEqual(snapshot([dev]), before, 'home exactly as it was after the sandbox\'s delete');
       assert.deepEqual(stateLeft(box.stateDir), []);
     });

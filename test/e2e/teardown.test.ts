@@ -1,11 +1,9 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { closeSync, openSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterEach, describe, test } from 'node:test';
 import { Sandbox, ipJson, linkIn, sh, uniqueName } from '../integration/hook-kit.js';
 import { snapshot, stateLeft } from '../integration/lifecycle-kit.js';
-import { type Runtime, busyboxBundle, ensureCrunCgroups } from './e2e-kit.js';
+import { busyboxBundle, containerState, createContainer, ensureCrunCgroups, type Runtime, runtimeCmd, until } from './e2e-kit.js';
 
 let box = new Sandbox();
 afterEach(() => {
@@ -13,32 +11,6 @@ afterEach(() => {
   box = new Sandbox();
 });
 
-function rt(runtime: Runtime, ...args: string[]): string {
-  const r = spawnSync(runtime, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 });
-  if (r.status !== 0) throw new Error(`${runtime} ${args.join(' ')}: exit ${r.status}: ${r.stderr}`);
-  return r.stdout;
-}
-
-/** `create` hands its stdio to the container process: give it a file, not a pipe we would wait on. */
-function create(runtime: Runtime, dir: string, id: string): void {
-  const out = join(dir, 'create.out');
-  const fd = openSync(out, 'w');
-  try {
-    const r = spawnSync(runtime, ['create', '-b', dir, id], { stdio: ['ignore', fd, fd], timeout: 60_000 });
-    if (r.status !== 0) throw new Error(`${runtime} create: exit ${r.status}: ${readFileSync(out, 'utf8')}`);
-  } finally {
-    closeSync(fd);
-  }
-}
-
-const statusOf = (runtime: Runtime, id: string): { status: string; pid: number } => JSON.parse(rt(runtime, 'state', id)) as { status: string; pid: number };
-
-async function until(what: string, ok: () => boolean, ms = 10_000): Promise<void> {
-  for (const end = Date.now() + ms; !ok(); ) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 /** create -> check inside -> start -> the process is killed -> delete (which runs poststop). */
 async function lifecycle(runtime: Runtime, dev: string, hookArgs: string[]): Promise<string> {
@@ -49,18 +21,18 @@ async function lifecycle(runtime: Runtime, dev: string, hookArgs: string[]): Pro
   b.write();
   const id = uniqueName('td');
   box.defer(() => spawnSync(runtime, ['delete', '-f', id], { stdio: 'ignore' }));
-  create(runtime, b.dir, id);
-  const { pid } = statusOf(runtime, id);
+  createContainer(runtime, b.dir, id);
+  const { pid } = containerState(runtime, id);
   const inside = JSON.parse(sh('nsenter', '-t', String(pid), '-n', 'ip', '-j', 'addr', 'show', 'dev', 'eth1')) as Array<{ mtu: number; address: string; addr_info: Array<{ local: string }> }>;
   assert.equal(inside[0]?.mtu, 1400);
   assert.equal(inside[0]?.address, '02:aa:bb:cc:dd:01');
   assert.ok(inside[0]?.addr_info.some((a) => a.local === '192.168.78.2'));
   assert.equal(linkIn(undefined, dev), undefined, 'the device left the host');
-  rt(runtime, 'start', id);
-  await until('running', () => statusOf(runtime, id).status === 'running');
-  rt(runtime, 'kill', id, 'KILL');
-  await until('stopped', () => statusOf(runtime, id).status === 'stopped');
-  rt(runtime, 'delete', id);
+  runtimeCmd(runtime, 'start', id);
+  await until('running', () => containerState(runtime, id).status === 'running');
+  runtimeCmd(runtime, 'kill', id, 'KILL');
+  await until('stopped', () => containerState(runtime, id).status === 'stopped');
+  runtimeCmd(runtime, 'delete', id);
   return id;
 }
 

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "errors.h"
+#include "in-netns.h"
 
 namespace {
 
@@ -86,27 +87,10 @@ Napi::Value NetlinkOpen(const Napi::CallbackInfo& info) {
     ThrowErrno(env, errno, "open", path.c_str());
     return env.Undefined();
   }
-  int home = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
-  if (home < 0) {
-    err = errno;
-    close(target);
-    ThrowErrno(env, err, "open", "/proc/thread-self/ns/net");
-    return env.Undefined();
-  }
-  if (setns(target, CLONE_NEWNET) < 0) {
-    err = errno;
-    close(target);
-    close(home);
-    ThrowErrno(env, err, "setns", path.c_str());
-    return env.Undefined();
-  }
-  int fd = OpenInCurrentNetns(protocol, bufBytes, recvTimeoutMs, &err);
-  if (setns(home, CLONE_NEWNET) < 0) {
-    perror("oci-netdevices: cannot return to the original network namespace");
-    abort();
-  }
+  int fd = -1;
+  bool entered = RunInNetns(env, target, path.c_str(), [&] { fd = OpenInCurrentNetns(protocol, bufBytes, recvTimeoutMs, &err); });
   close(target);
-  close(home);
+  if (!entered) return env.Undefined();
   if (fd < 0) {
     ThrowErrno(env, err, "socket", path.c_str());
     return env.Undefined();

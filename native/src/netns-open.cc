@@ -17,6 +17,7 @@
 #include <string>
 
 #include "errors.h"
+#include "in-netns.h"
 
 // openInNetns(netnsFd: number, path: string, flags: number): fd
 // O_CLOEXEC is always added.
@@ -25,27 +26,16 @@ Napi::Value OpenInNetns(const Napi::CallbackInfo& info) {
   int target = info[0].As<Napi::Number>().Int32Value();
   std::string path = info[1].As<Napi::String>().Utf8Value();
   int flags = info[2].As<Napi::Number>().Int32Value();
-  int home = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
-  if (home < 0) {
-    ThrowErrno(env, errno, "open", "/proc/thread-self/ns/net");
+  int fd = -1;
+  int err = 0;
+  if (!RunInNetns(env, target, nullptr, [&] {
+        do {
+          fd = open(path.c_str(), flags | O_CLOEXEC);
+        } while (fd < 0 && errno == EINTR);
+        err = errno;
+      })) {
     return env.Undefined();
   }
-  if (setns(target, CLONE_NEWNET) < 0) {
-    int err = errno;
-    close(home);
-    ThrowErrno(env, err, "setns");
-    return env.Undefined();
-  }
-  int fd;
-  do {
-    fd = open(path.c_str(), flags | O_CLOEXEC);
-  } while (fd < 0 && errno == EINTR);
-  int err = errno;
-  if (setns(home, CLONE_NEWNET) < 0) {
-    perror("oci-netdevices: cannot return to the original network namespace");
-    abort();
-  }
-  close(home);
   if (fd < 0) {
     ThrowErrno(env, err, "open", path.c_str());
     return env.Undefined();

@@ -26,6 +26,7 @@
 #include <string>
 
 #include "errors.h"
+#include "in-netns.h"
 
 namespace {
 
@@ -75,25 +76,10 @@ Napi::Value UdpOpenInNetns(const Napi::CallbackInfo& info) {
     ThrowErrno(env, EINVAL, "udpOpenInNetns", ifname.c_str());
     return env.Undefined();
   }
-  int home = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
-  if (home < 0) {
-    ThrowErrno(env, errno, "open", "/proc/thread-self/ns/net");
-    return env.Undefined();
-  }
-  if (setns(target, CLONE_NEWNET) < 0) {
-    int err = errno;
-    close(home);
-    ThrowErrno(env, err, "setns");
-    return env.Undefined();
-  }
   int err = 0;
   const char* what = "socket";
-  int fd = OpenBound(ifname, port, &err, &what);
-  if (setns(home, CLONE_NEWNET) < 0) {
-    perror("oci-netdevices: cannot return to the original network namespace");
-    abort();
-  }
-  close(home);
+  int fd = -1;
+  if (!RunInNetns(env, target, nullptr, [&] { fd = OpenBound(ifname, port, &err, &what); })) return env.Undefined();
   if (fd < 0) {
     ThrowErrno(env, err, what, ifname.c_str());
     return env.Undefined();

@@ -9,7 +9,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, test } from 'node:test';
@@ -85,13 +85,10 @@ test('device + two CNI attachments: a fault at every kernel change of the transa
   for (; k < 100; k++) {
     const ctr = box.container();
     const id = uniqueName('c');
-    const faultLog = join(box.stateDir, `faults-${id}`);
     // Through the netlink transport (test/support/faulty-transport.ts): the k-th kernel-changing
     // message of the hook is refused. The plugins' own netlink is theirs: the next test fails them for real.
-    const r = box.hook('createRuntime', runcState(id, ctr.pid, bundle), { args: ['--cni-path', CNI_BIN], faults: [{ type: 'change', nth: k, mode: 'refuse' }], faultLog });
-    const fired = existsSync(faultLog) ? readFileSync(faultLog, 'utf8').split('\n').filter((l) => l !== '') : [];
-    rmSync(faultLog, { force: true });
-    if (fired.length === 0) {
+    const r = box.hook('createRuntime', runcState(id, ctr.pid, bundle), { args: ['--cni-path', CNI_BIN], faults: [{ type: 'change', nth: k, mode: 'refuse' }] });
+    if (r.fired.length === 0) {
       assert.equal(r.status, 0, `no fault left to inject at message ${k}, so the apply succeeds: ${r.stderr}`);
       // The whole apply went through: each attachment has an address of its network beside the device's.
       // (host-local hands out the next address after the last one it gave, so not always .2.)

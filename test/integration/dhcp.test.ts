@@ -6,7 +6,7 @@
  * bounded failure naming the device, the host unchanged.
  */
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { afterEach, describe, test } from 'node:test';
@@ -123,10 +123,8 @@ describe('addressing DHCP (busybox udhcpd)', () => {
     let k = 1;
     for (; k < 40; k++) {
       const ctr = box.container();
-      const faultLog = join(box.stateDir, 'faults');
-      rmSync(faultLog, { force: true });
-      const r = box.hook('createRuntime', runcState(uniqueName('c'), ctr.pid, bundle), { faults: [{ type: 'change', nth: k, mode }], faultLog });
-      if (!existsSync(faultLog)) {
+      const r = box.hook('createRuntime', runcState(uniqueName('c'), ctr.pid, bundle), { faults: [{ type: 'change', nth: k, mode }] });
+      if (r.fired.length === 0) {
         assert.equal(r.status, 0, `no fault left to inject at message ${k}, so the apply succeeds: ${r.stderr}`);
         break;
       }

@@ -4,9 +4,9 @@
  * temp dir holding config.json. Everything made here is removed by cleanup().
  */
 import { type SpawnSyncReturns, execFileSync, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TEST_HOOK_BIN, frontDoorEnv } from '../support/front-door.js';
 import type { FaultRule } from '../support/faulty-transport.js';
@@ -132,24 +132,32 @@ export interface HookRun {
   status: number | null;
   stdout: string;
   stderr: string;
+  /** With `faults`: the faults that fired, one line each (none: there was nothing left to fault). */
+  fired: string[];
 }
 
 export function runHook(
   stage: string,
   state: Record<string, unknown>,
-  opts: { env?: Record<string, string>; inNetns?: string; args?: string[]; stateDir?: string; faults?: readonly FaultRule[]; faultLog?: string } = {},
+  opts: { env?: Record<string, string>; inNetns?: string; args?: string[]; stateDir?: string; faults?: readonly FaultRule[] } = {},
 ): HookRun {
   const stateArgs = opts.stateDir !== undefined ? ['--state-dir', opts.stateDir] : [];
   const bin = opts.faults === undefined ? [TEST_HOOK_BIN] : [process.execPath, FAULTY_HOOK];
   const argv = [...bin, '--log-file', 'off', ...stateArgs, ...(opts.args ?? []), 'hook', stage];
-  const faultEnv: Record<string, string> = opts.faults === undefined ? {} : { OND_TEST_FAULTS: JSON.stringify(opts.faults), ...(opts.faultLog !== undefined ? { OND_TEST_FAULT_LOG: opts.faultLog } : {}) };
+  const faultLog = opts.faults === undefined ? undefined : join(mkdtempSync(join(tmpdir(), 'ond-faults-')), 'fired');
+  const faultEnv: Record<string, string> = opts.faults === undefined ? {} : { OND_TEST_FAULTS: JSON.stringify(opts.faults), OND_TEST_FAULT_LOG: faultLog! };
   const cmd = opts.inNetns === undefined ? argv : ['ip', 'netns', 'exec', opts.inNetns, ...argv];
   const r: SpawnSyncReturns<string> = spawnSync(cmd[0]!, cmd.slice(1), {
     input: JSON.stringify(state),
     encoding: 'utf8',
     env: { ...process.env, ...(opts.faults === undefined ? frontDoorEnv() : {}), ...faultEnv, ...opts.env },
   });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+  let fired: string[] = [];
+  if (faultLog !== undefined) {
+    fired = existsSync(faultLog) ? readFileSync(faultLog, 'utf8').split('\n').filter((l) => l !== '') : [];
+    rmSync(dirname(faultLog), { recursive: true, force: true });
+  }
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr, fired };
 }
 
 export function runcState(id: string, pid: number, bundle: string): Record<string, unknown> {

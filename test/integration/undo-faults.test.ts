@@ -5,11 +5,9 @@
  * say it failed, or lose the answers of a batch half way through.
  */
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterEach, test } from 'node:test';
 import type { FaultRule } from '../support/faulty-transport.js';
-import { Sandbox, baseConfig, ipJson, linkIn, runcState, sh, uniqueName } from './hook-kit.js';
+import { type HookRun, Sandbox, baseConfig, ipJson, linkIn, runcState, sh, uniqueName } from './hook-kit.js';
 import { snapshot, stateLeft, threeDevices } from './lifecycle-kit.js';
 
 let box = new Sandbox();
@@ -21,13 +19,9 @@ afterEach(() => {
 const stopped = (id: string, bundle: string): Record<string, unknown> => ({ ociVersion: '1.0.2', id, status: 'stopped', bundle });
 const ctrNames = (netns: string): string[] => ipJson(netns, 'link', 'show').map((l) => l.ifname);
 
-/** Runs createRuntime with `faults`; returns the run and the faults that fired (one line each). */
-function faulty(id: string, pid: number, bundle: string, faults: FaultRule[]): { status: number | null; stderr: string; fired: string[] } {
-  const faultLog = join(box.stateDir, `faults-${id}`);
-  const r = box.hook('createRuntime', runcState(id, pid, bundle), { faults, faultLog });
-  const fired = existsSync(faultLog) ? readFileSync(faultLog, 'utf8').split('\n').filter((l) => l !== '') : [];
-  rmSync(faultLog, { force: true });
-  return { status: r.status, stderr: r.stderr, fired };
+/** Runs createRuntime with `faults`; the run says which faults fired (one line each). */
+function faulty(id: string, pid: number, bundle: string, faults: FaultRule[]): HookRun {
+  return box.hook('createRuntime', runcState(id, pid, bundle), { faults });
 }
 
 /**

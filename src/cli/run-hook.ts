@@ -90,7 +90,7 @@ function requireRoot(stage: string): void {
 }
 
 /**
- * Reads the state, runs the stage. The log (pino) is opened only when the
+ * Reads the state, runs the stage. The log is opened only when the
  * stage has something to record: a container that asks for nothing costs a
  * JSON parse, not a logger.
  */

@@ -66,7 +66,7 @@ export interface OciConfig {
 export interface HookOptions {
   /** Stages to install (default: createRuntime and poststop). */
   stages?: Array<'createRuntime' | 'poststop'>;
-  /** pino log file (default: <bundle>/hook.log); 'off' disables. */
+  /** JSON-lines log file (default: <bundle>/hook.log); 'off' disables. */
   logFile?: string;
   /** --state-dir (default: the hook's own default /run/oci-netdevices). */
   stateDir?: string;
@@ -100,7 +100,7 @@ export interface Bundle {
   clearHooks(): Bundle;
   /** The raw log file text ('' when absent). */
   logText(): string;
-  /** Parsed pino lines of the log file (lines that are not JSON are skipped). */
+  /** Parsed JSON lines of the log file (lines that are not JSON are skipped). */
   logLines(): Array<Record<string, unknown>>;
   cleanup(): void;
 }

@@ -26,6 +26,9 @@ const common: BuildOptions = {
   logLevel: 'warning',
   banner: { js: "const importMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
   define: { 'import.meta.url': 'importMetaUrl' },
+  // import() becomes require(): bin/load-bundle.cjs runs the bundles as vm scripts, which have no
+  // dynamic-import callback; every bundle is CommonJS, so require() loads the same file.
+  supported: { 'dynamic-import': false },
 };
 
 rmSync(out, { recursive: true, force: true });

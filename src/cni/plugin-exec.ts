@@ -7,7 +7,8 @@
  * a minimal environment, and at most MAX_STDOUT bytes of its stdout are read.
  */
 import { accessSync, constants, statSync } from 'node:fs';
-import { spawnSync } from 'node:child_process';
+import type { spawnSync as SpawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { native } from '../native/binding.js';
 import type { CniVerb } from './model.js';
@@ -80,6 +81,8 @@ export function execPlugin(type: string, netconf: string, call: PluginCall): str
   const file = findPlugin(type, call.cniPath);
   // Node marks what it opens close-on-exec, but not what it inherited (a runtime's or a shell's leaks).
   native().closeOnExecFrom(3);
+  // Loaded here, not at import: node:child_process costs every cold hook ~1 ms, and most pods run no plugin.
+  const { spawnSync } = createRequire(import.meta.url)('node:child_process') as { spawnSync: typeof SpawnSync };
   const r = spawnSync(file, [], {
     input: netconf,
     env: pluginEnv(call),

@@ -4,7 +4,7 @@
  * details). Known fields must have their spec types; unknown fields are kept
  * as they are (the raw result goes back into prevResult and into the status).
  */
-import { isIP } from 'node:net';
+import { parseIp as parseAddress } from '../config/ip.js';
 import { type CniVersion, type Obj, isCniVersion, isObj } from './model.js';
 
 export interface CniInterface {
@@ -48,6 +48,12 @@ function optString(o: Obj, k: string, path: string): string | undefined {
   if (v === undefined) return undefined;
   if (typeof v !== 'string' || v.length > 4096) fail(`${path}.${k} must be a string`);
   return v;
+}
+
+/** 4, 6, or 0 for not an address (as node:net's isIP, whose module a cold hook need not load; an IPv6 zone is allowed). */
+function isIP(s: string): 0 | 4 | 6 {
+  const zone = s.includes(':') ? s.indexOf('%') : -1;
+  return parseAddress(zone > 0 ? s.slice(0, zone) : s)?.family ?? 0;
 }
 
 function isCidr(s: string): boolean {

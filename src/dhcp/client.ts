@@ -6,7 +6,6 @@
  * (a UDP socket bound to the device inside the container netns in
  * production, a fake server in unit tests), so this module touches no kernel.
  */
-import { randomBytes } from 'node:crypto';
 import type { DhcpLease } from './lease.js';
 import {
   BOOTREPLY, BOOTREQUEST, DHCP_SERVER_PORT, DhcpDecodeError, type DhcpPacket, FLAG_BROADCAST, MessageType, Opt,
@@ -47,6 +46,9 @@ export interface ExchangeOptions {
   xid?: () => number;
 }
 
+
+/** A transaction id (Web Crypto: node:crypto itself would load, ~3 ms, in every cold hook that imports this module). */
+const randomXid = (): number => new DataView(globalThis.crypto.getRandomValues(new Uint8Array(4)).buffer).getUint32(0);
 /** A receive slice: short, so a signal never waits for a whole reply timeout. */
 const SLICE_MS = 100;
 const PARAMS = [Opt.SUBNET_MASK, Opt.ROUTER, Opt.INTERFACE_MTU, Opt.LEASE_TIME, Opt.SERVER_ID];
@@ -109,7 +111,7 @@ export async function obtainLease(t: DhcpTransport, o: ExchangeOptions): Promise
   const timing = o.timing ?? DEFAULT_TIMING;
   const checkpoint = o.checkpoint ?? (async () => undefined);
   const now = o.now ?? (() => new Date());
-  const xid = (o.xid ?? (() => randomBytes(4).readUInt32BE(0)))();
+  const xid = (o.xid ?? randomXid)();
   const started = Date.now();
   const secs = (): number => Math.min(0xffff, Math.floor((Date.now() - started) / 1000));
   const waits: Waited[] = [];
@@ -166,6 +168,6 @@ function leaseOf(ack: DhcpPacket, offeredBy: string, o: ExchangeOptions, at: Dat
  * DHCPRELEASE, unicast to the server from the leased address (RFC 2131 4.4.6); `to` another
  * destination (the broadcast address, when the device no longer has the address). Not answered.
  */
-export function releaseLease(t: DhcpTransport, lease: DhcpLease, xid: number = randomBytes(4).readUInt32BE(0), to: string = lease.serverId): void {
+export function releaseLease(t: DhcpTransport, lease: DhcpLease, xid: number = randomXid(), to: string = lease.serverId): void {
   t.send(request(lease.clientMac, xid, 0, MessageType.RELEASE, { serverId: lease.serverId }, lease.address), to, DHCP_SERVER_PORT);
 }

@@ -20,6 +20,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("execve", Napi::Function::New(env, Execve));
   exports.Set("peerCred", Napi::Function::New(env, PeerCred));
   exports.Set("closeOnExecFrom", Napi::Function::New(env, CloseOnExecFrom));
+  exports.Set("readDirFiles", Napi::Function::New(env, ReadDirFiles));
   exports.Set("openInNetns", Napi::Function::New(env, OpenInNetns));
   exports.Set("udpOpenInNetns", Napi::Function::New(env, UdpOpenInNetns));
   exports.Set("udpSendTo", Napi::Function::New(env, UdpSendTo));

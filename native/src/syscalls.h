@@ -9,3 +9,4 @@ Napi::Value Execve(const Napi::CallbackInfo& info);
 Napi::Value Strerror(const Napi::CallbackInfo& info);
 Napi::Value PeerCred(const Napi::CallbackInfo& info);
 Napi::Value CloseOnExecFrom(const Napi::CallbackInfo& info);
+Napi::Value ReadDirFiles(const Napi::CallbackInfo& info);

@@ -4,7 +4,8 @@
  * (the kernel reports IPv6 settings in IFLA_AF_SPEC but takes only the token
  * and addrgenmode back that way, so they are read and written as files).
  */
-import { closeSync, openSync, readSync, readdirSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, readSync, writeFileSync } from 'node:fs';
+import { native } from '../native/binding.js';
 import type { EthtoolSession } from '../ethtool/session.js';
 import type { HostExtras } from './host-original.js';
 
@@ -44,18 +45,14 @@ function readValue(path: string): string | undefined {
 
 export const procIpv6Conf: Ipv6Conf = {
   read(dev) {
-    let names: string[];
+    let files: Array<[string, string]>;
     try {
-      names = readdirSync(`${DIR}/${dev}`);
+      files = native().readDirFiles(`${DIR}/${dev}`, buf.length);
     } catch {
       return undefined; // IPv6 disabled on this kernel, or no such device
     }
     const out: Record<string, string> = {};
-    for (const n of names.sort()) {
-      if (SKIP.has(n)) continue;
-      const v = readValue(`${DIR}/${dev}/${n}`);
-      if (v !== undefined) out[n] = v;
-    }
+    for (const [n, v] of files.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) if (!SKIP.has(n)) out[n] = v.trim();
     return out;
   },
   readOne(dev, key) {

@@ -34,6 +34,8 @@ export interface NativeBinding {
   udpRecvFrom(fd: number, timeoutMs: number): { data: Buffer; address: string; port: number } | null;
   /** Marks every open descriptor >= `first` close-on-exec (inherited ones too): children get only what spawn passes. */
   closeOnExecFrom(first: number): void;
+  /** Every regular file directly in `dir` that opens and reads, as [name, content] (cut at `maxBytes`); unreadable files left out; throws only when `dir` cannot be opened. */
+  readDirFiles(dir: string, maxBytes: number): Array<[string, string]>;
   constants: KernelConstants;
 }
 

@@ -13,7 +13,7 @@ import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { fixture, ipBatch, tempDir } from './setup.js';
+import { type Fixture, fixture, ipBatch, tempDir } from './setup.js';
 
 const REPO = resolve(fileURLToPath(import.meta.url), '../../../..');
 const HOOK = join(REPO, 'bin', 'oci-netdevices');
@@ -26,7 +26,8 @@ const CYCLES = (process.env.BENCH_CYCLES ?? '100,1000').split(',').map(Number) a
 const HOOK_ENV = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('NODE_')));
 const SIZES = (process.env.BENCH_SIZES ?? '1,8,64,256').split(',').map(Number);
 const REPS = process.env.BENCH_REPS !== undefined ? Number(process.env.BENCH_REPS) : undefined;
-const reps = (n: number): number => REPS ?? (n >= 256 ? 3 : 5);
+// N=1 is the common case and the noisiest (one netns move): more samples there.
+const reps = (n: number): number => REPS ?? (n >= 256 ? 3 : n >= 64 ? 5 : n >= 8 ? 7 : 11);
 
 const ms = (t0: bigint): number => Number(process.hrtime.bigint() - t0) / 1e6;
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -64,18 +65,37 @@ function hookConfig(f: { hosts: string[] }): string {
   return JSON.stringify({ ociVersion: '1.0.2', linux: { namespaces: [{ type: 'network' }], netDevices: f.hosts.map((h, i) => ({ name: h, properties: { name: `eth${i}`, address: addr(i), mask: '24', mtu: 1400 } })) } });
 }
 
+/** One sample's work on a fresh fixture of N devices (the time of `body` alone is measured). */
+interface Variant { name: string; tag: string; note?: string; body(f: Fixture, rep: number): void }
+
 /** `via`: the Node hook (bin/oci-netdevices), the front door to the daemon, or the front door with no daemon (it execs the Node hook). */
-async function benchHook(n: number, via: 'node' | 'engine' | 'fallback'): Promise<void> {
-  const samples: number[] = [];
+function hookVariant(n: number, via: 'node' | 'engine' | 'fallback'): Variant {
   const bin = via === 'node' ? HOOK : FRONT_DOOR;
   const env = via === 'fallback' ? { ...process.env, OCI_NETDEVICES_DAEMON_SOCKET: `${STATE}/no-daemon.sock` } : process.env;
-  for (let r = 0; r < reps(n); r++) {
-    samples.push(await timeOne(n, 'ba', (f) => {
+  return {
+    name: HOOK_ROW[via], tag: 'ba',
+    body: (f, r) => {
       writeFileSync(join(f.dir, 'config.json'), hookConfig(f));
       check(bin, ['--log-file', join(f.dir, 'log'), '--state-dir', STATE, '--teardown', 'kernel', 'hook', 'createRuntime'], JSON.stringify({ ociVersion: '1.0.2', id: `b${via}${n}x${r}`, status: 'creating', pid: f.pid, bundle: f.dir }), env);
-    }));
+    },
+  };
+}
+
+/**
+ * The variants take turns, one sample each per round (the order rotating), so a slow spell of this
+ * machine (the kernel's netns move varies by 2x from one second to the next) falls on all of them
+ * alike and the ratios compare like with like.
+ */
+async function benchInterleaved(n: number, variants: Variant[]): Promise<void> {
+  const samples = variants.map(() => [] as number[]);
+  for (let r = 0; r < reps(n); r++) {
+    for (let k = 0; k < variants.length; k++) {
+      const i = (k + r) % variants.length;
+      const v = variants[i]!;
+      samples[i]!.push(await timeOne(n, v.tag, (f) => v.body(f, r)));
+    }
   }
-  record(HOOK_ROW[via], n, samples);
+  variants.forEach((v, i) => record(v.name, n, samples[i]!, v.note));
 }
 const HOOK_ROW = { node: 'a) oci-netdevices hook', engine: 'a2) hook via daemon', fallback: 'a3) hook via front door, no daemon' } as const;
 
@@ -123,50 +143,44 @@ async function daemonCycles(d: BenchDaemon): Promise<{ rss: [number, number]; fd
   }
 }
 
-async function benchIpBatch(n: number): Promise<void> {
-  const samples: number[] = [];
-  for (let r = 0; r < reps(n); r++) {
-    samples.push(await timeOne(n, 'bb', (f) => {
-      ipBatch(f.hosts.map((h) => `link set ${h} netns ${f.netns}`));
-      ipBatch(f.hosts.flatMap((h, i) => [`link set ${h} name eth${i}`, `addr add ${addr(i)}/24 dev eth${i}`, `link set eth${i} mtu 1400`, `link set eth${i} up`]), { netns: f.netns });
-    }));
-  }
-  record('b) ip -batch', n, samples);
-}
+const ipBatchVariant: Variant = {
+  name: 'b) ip -batch', tag: 'bb',
+  body: (f) => {
+    ipBatch(f.hosts.map((h) => `link set ${h} netns ${f.netns}`));
+    ipBatch(f.hosts.flatMap((h, i) => [`link set ${h} name eth${i}`, `addr add ${addr(i)}/24 dev eth${i}`, `link set eth${i} mtu 1400`, `link set eth${i} up`]), { netns: f.netns });
+  },
+};
 
-async function benchIpPerOp(n: number): Promise<void> {
-  const samples: number[] = [];
-  for (let r = 0; r < reps(n); r++) {
-    samples.push(await timeOne(n, 'bc', (f) => {
-      f.hosts.forEach((h, i) => {
-        check('ip', ['link', 'set', h, 'netns', f.netns]);
-        check('ip', ['-n', f.netns, 'link', 'set', h, 'name', `eth${i}`]);
-        check('ip', ['-n', f.netns, 'addr', 'add', `${addr(i)}/24`, 'dev', `eth${i}`]);
-        check('ip', ['-n', f.netns, 'link', 'set', `eth${i}`, 'mtu', '1400']);
-        check('ip', ['-n', f.netns, 'link', 'set', `eth${i}`, 'up']);
-      });
-    }));
-  }
-  record('c) one ip per operation', n, samples);
-}
+const ipPerOpVariant: Variant = {
+  name: 'c) one ip per operation', tag: 'bc',
+  body: (f) => {
+    f.hosts.forEach((h, i) => {
+      check('ip', ['link', 'set', h, 'netns', f.netns]);
+      check('ip', ['-n', f.netns, 'link', 'set', h, 'name', `eth${i}`]);
+      check('ip', ['-n', f.netns, 'addr', 'add', `${addr(i)}/24`, 'dev', `eth${i}`]);
+      check('ip', ['-n', f.netns, 'link', 'set', `eth${i}`, 'mtu', '1400']);
+      check('ip', ['-n', f.netns, 'link', 'set', `eth${i}`, 'up']);
+    });
+  },
+};
 
-async function benchCni(n: number): Promise<void> {
-  const plugin = '/usr/lib/cni/host-device';
-  if (!existsSync(plugin)) {
-    console.log(`d) CNI host-device          N=${n}  n/a: ${plugin} missing (apt-get install containernetworking-plugins)`);
-    return;
+const CNI_PLUGIN = '/usr/lib/cni/host-device';
+
+function cniVariant(): Variant | undefined {
+  if (!existsSync(CNI_PLUGIN)) {
+    console.log(`d) CNI host-device: n/a: ${CNI_PLUGIN} missing (apt-get install containernetworking-plugins)`);
+    return undefined;
   }
   const ipam = existsSync('/usr/lib/cni/static');
-  const samples: number[] = [];
-  for (let r = 0; r < reps(n); r++) {
-    samples.push(await timeOne(n, 'bd', (f) => {
+  return {
+    name: 'd) CNI host-device', tag: 'bd', note: `${ipam ? 'static IPAM addresses' : 'no IPAM'}; host-device cannot set MTU`,
+    body: (f, r) => {
       f.hosts.forEach((h, i) => {
         const conf = { cniVersion: '1.0.0', name: 'bench', type: 'host-device', device: h, ...(ipam ? { ipam: { type: 'static', addresses: [{ address: `${addr(i)}/24` }] } } : {}) };
-        check(plugin, [], JSON.stringify(conf), { ...process.env, CNI_COMMAND: 'ADD', CNI_NETNS: `/proc/${f.pid}/ns/net`, CNI_IFNAME: `eth${i}`, CNI_CONTAINERID: `bench${r}`, CNI_PATH: '/usr/lib/cni' });
+        check(CNI_PLUGIN, [], JSON.stringify(conf), { ...process.env, CNI_COMMAND: 'ADD', CNI_NETNS: `/proc/${f.pid}/ns/net`, CNI_IFNAME: `eth${i}`, CNI_CONTAINERID: `bench${r}`, CNI_PATH: '/usr/lib/cni' });
       });
-    }));
-  }
-  record('d) CNI host-device', n, samples, `${ipam ? 'static IPAM addresses' : 'no IPAM'}; host-device cannot set MTU`);
+    },
+  };
 }
 
 /** A CA bundle as many hosts set in NODE_EXTRA_CA_CERTS (Node parses it at every start). */
@@ -264,21 +278,25 @@ function benchRuntime(): void {
     console.log('runtime rows: n/a (runc or busybox-static missing)');
     return;
   }
-  for (const withHook of [false, '/bin/true', 'node', 'front door'] as const) {
-    const bundle = busyboxBundle(withHook);
-    const b = bundle.path;
-    const samples: number[] = [];
-    for (let r = 0; r < (REPS ?? 7); r++) {
-      const id = `ondbench${process.pid}${r}`;
+  // Interleaved, one run each per round, as the device rows: runc run's own time varies by half.
+  const kinds = [false, '/bin/true', 'node', 'front door'] as const;
+  const bundles = kinds.map((k) => busyboxBundle(k));
+  const samples = kinds.map(() => [] as number[]);
+  for (let r = 0; r < (REPS ?? 15); r++) {
+    for (let k = 0; k < kinds.length; k++) {
+      const i = (k + r) % kinds.length;
+      const id = `ondbench${process.pid}${r}x${i}`;
       const t0 = process.hrtime.bigint();
-      check('runc', ['run', '-b', b, id]);
-      samples.push(ms(t0));
+      check('runc', ['run', '-b', bundles[i]!.path, id]);
+      samples[i]!.push(ms(t0));
       spawnSync('runc', ['delete', '-f', id]);
     }
-    const name = { false: 'runc run, no hook', '/bin/true': 'runc run, /bin/true hook', node: 'runc run, hook, no devices', 'front door': 'runc run, front door + daemon, no devices' }[String(withHook)]!;
-    record(name, 0, samples, withHook === '/bin/true' ? "runc's own cost of running a createRuntime hook" : undefined);
-    bundle.remove();
   }
+  kinds.forEach((withHook, i) => {
+    const name = { false: 'runc run, no hook', '/bin/true': 'runc run, /bin/true hook', node: 'runc run, hook, no devices', 'front door': 'runc run, front door + daemon, no devices' }[String(withHook)]!;
+    record(name, 0, samples[i]!, withHook === '/bin/true' ? "runc's own cost of running a createRuntime hook" : undefined);
+    bundles[i]!.remove();
+  });
   const bundle = busyboxBundle(false);
   const b = bundle.path;
   for (const sub of ['state', 'delete'] as const) {
@@ -314,17 +332,12 @@ async function main(): Promise<void> {
   process.on('exit', () => rmSync(STATE, { recursive: true, force: true }));
   benchNode();
   benchHookStart();
-  for (const n of SIZES) {
-    await benchHook(n, 'fallback');
-  }
   const daemon = startDaemon();
   process.on('exit', () => daemon.stop());
+  const cni = cniVariant();
   for (const n of SIZES) {
-    await benchHook(n, 'node');
-    await benchHook(n, 'engine');
-    await benchIpBatch(n);
-    await benchIpPerOp(n);
-    await benchCni(n);
+    // The fallback's front door finds no daemon on the socket it is pointed at (the daemon runs on another).
+    await benchInterleaved(n, [hookVariant(n, 'fallback'), hookVariant(n, 'node'), hookVariant(n, 'engine'), ipBatchVariant, ipPerOpVariant, ...(cni !== undefined ? [cni] : [])]);
   }
   benchRuntime();
   const rss = await peakRssMb();

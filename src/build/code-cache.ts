@@ -4,7 +4,8 @@
  * as validation goes: a createRuntime asking for a device, with this process's own pid, which the
  * hook refuses (the host's network namespace) before any lock, state or kernel change. The cache
  * then holds the bytecode of every function that start ran. runtime-entry.js's holds what
- * compiling it makes. Each runs in a child of its own: V8 caches what one script compiled.
+ * compiling it makes. The validators (dist/src/config/generated/validators.cjs), loaded by the
+ * warm-up through the same loader, get theirs. Each bundle runs in a child of its own.
  *
  * node dist/src/build/code-cache.js            writes both caches
  * node dist/src/build/code-cache.js --one F [B] (the child) compiles F, warms up with bundle B if given, writes F.v8cache
@@ -20,19 +21,25 @@ interface Compiled { script: { createCachedData(): Buffer }; header: string }
 interface Loader {
   compile(file: string): Compiled;
   run(c: Compiled, file: string): { run?(argv: string[]): Promise<void> };
+  /** Every script the loader compiled in this process (the bundle, and what the warm-up loaded through it: the validators). */
+  compiled: Map<string, Compiled>;
 }
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..', '..');
 const bundleDir = join(root, 'dist', 'bundle');
 
+const VALIDATORS = join(root, 'dist', 'src', 'config', 'generated', 'validators.cjs');
+
 async function one(file: string, bundle: string | undefined): Promise<void> {
   rmSync(`${file}.v8cache`, { force: true });
+  if (bundle !== undefined) rmSync(`${VALIDATORS}.v8cache`, { force: true });
   const loader = createRequire(import.meta.url)(join(root, 'bin', 'load-bundle.cjs')) as Loader;
   const compiled = loader.compile(file);
   const exports = loader.run(compiled, file);
   if (bundle !== undefined) await exports.run!([process.argv[0]!, join(root, 'bin', 'oci-netdevices'), '--log-file', 'off', '--state-dir', join(bundle, 'state'), 'hook', 'createRuntime']);
-  writeFileSync(`${file}.v8cache`, Buffer.concat([Buffer.from(compiled.header), compiled.script.createCachedData()]));
+  for (const [path, c] of loader.compiled) writeFileSync(`${path}.v8cache`, Buffer.concat([Buffer.from(c.header), c.script.createCachedData()]));
+  if (bundle !== undefined && !loader.compiled.has(VALIDATORS)) throw new Error('the warm-up did not load the validators: their cache would be missing');
 }
 
 if (process.argv[2] === '--one') {

@@ -55,9 +55,9 @@ test('a cache made from another version of the file is not offered, even at the 
   assert.equal(loader.run(c, file).v, 2);
 });
 
-test('the build wrote a cache for each launcher bundle, and V8 takes it', () => {
-  for (const name of ['entry.js', 'runtime-entry.js']) {
-    const file = resolve(fileURLToPath(import.meta.url), '../../../bundle', name);
+test('the build wrote a cache for each launcher bundle and the validators, and V8 takes it', () => {
+  for (const name of ['bundle/entry.js', 'bundle/runtime-entry.js', 'src/config/generated/validators.cjs']) {
+    const file = resolve(fileURLToPath(import.meta.url), '../../..', name);
     assert.equal(loader.compile(file).script.cachedDataRejected, false, name);
   }
 });

@@ -144,6 +144,8 @@ async function runCreateRuntime(state: OciState, { flags, input, log: openStageL
       policy,
       log,
       cniPath,
+      // The hook's PATH, not the daemon's: a plugin runs as it would under the Node hook.
+      ...(input.env.PATH !== undefined ? { pluginPath: input.env.PATH } : {}),
       ...(input.interrupts !== undefined ? { interrupts: input.interrupts } : {}),
       ...(cdi.devices.length > 0 ? { cdiDevices: cdi.devices } : {}),
       ...(deadlineSeconds !== undefined ? { deadlineSeconds } : {}),

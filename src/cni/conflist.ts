@@ -17,6 +17,8 @@ export interface RunContext {
   netns: string;
   args: ReadonlyArray<[string, string]>;
   cniPath: readonly string[];
+  /** PATH for the plugins (PluginCall.path). */
+  path?: string;
   timeoutMs?: number;
   /** Runs one plugin (tests replace it); by default execPlugin. */
   exec?: typeof execPlugin;
@@ -45,7 +47,7 @@ export function pluginConfig(list: NetConfList, plugin: Obj, prevResult: Obj | u
 }
 
 function call(verb: CniVerb, a: CniAttachment, ctx: RunContext): PluginCall {
-  return { verb, containerId: ctx.containerId, netns: ctx.netns, ifName: a.ifName, args: ctx.args, cniPath: ctx.cniPath, ...(ctx.timeoutMs !== undefined ? { timeoutMs: ctx.timeoutMs } : {}) };
+  return { verb, containerId: ctx.containerId, netns: ctx.netns, ifName: a.ifName, args: ctx.args, cniPath: ctx.cniPath, ...(ctx.path !== undefined ? { path: ctx.path } : {}), ...(ctx.timeoutMs !== undefined ? { timeoutMs: ctx.timeoutMs } : {}) };
 }
 
 function runOne(verb: CniVerb, a: CniAttachment, position: number, prev: Obj | undefined, ctx: RunContext): string {

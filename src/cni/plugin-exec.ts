@@ -28,6 +28,8 @@ export interface PluginCall {
   /** CNI_ARGS pairs, already in order. */
   args: ReadonlyArray<[string, string]>;
   cniPath: readonly string[];
+  /** The PATH the plugin runs with: the attaching hook's (saved with the attachment), else this process's. */
+  path?: string;
   timeoutMs?: number;
 }
 
@@ -45,7 +47,7 @@ export class CniPluginError extends Error {
 }
 
 /** The environment a plugin gets: PATH and the CNI_* variables, nothing else of ours. */
-export function pluginEnv(call: PluginCall, path: string | undefined = process.env.PATH): Record<string, string> {
+export function pluginEnv(call: PluginCall, path: string | undefined = call.path ?? process.env.PATH): Record<string, string> {
   return {
     PATH: path !== undefined && path !== '' ? path : DEFAULT_PATH,
     CNI_COMMAND: call.verb,

@@ -27,6 +27,11 @@ export interface CniRecord {
   netnsId: string;
   args: Array<[string, string]>;
   cniPath: string[];
+  /**
+   * The PATH the attaching hook ran the plugins with (a daemon serves hooks of many callers):
+   * their DEL and CHECK get the same. Absent in records of earlier versions: this process's PATH.
+   */
+  path?: string;
   attachments: SavedAttachment[];
 }
 
@@ -86,6 +91,7 @@ export function parseCniRecord(text: string, what = 'cni.json'): CniRecord {
     netnsId: v.netnsId as string,
     args: v.args as Array<[string, string]>,
     cniPath: strings(v.cniPath, `${what}.cniPath`),
+    ...(v.path !== undefined ? { path: typeof v.path === 'string' ? v.path : fail(`${what}.path`, 'must be a string') } : {}),
     attachments: v.attachments.map((a, i) => parseAttachment(a, `${what}.attachments[${i}]`)),
   };
 }

@@ -43,6 +43,8 @@ export interface ApplyContext {
   teardown: TeardownMode;
   log: Log;
   cniPath?: string[];
+  /** PATH for CNI plugins (the hook's). */
+  pluginPath?: string;
   checkpoint: () => Promise<void>;
   /** The hook's deadline (epoch ms, --timeout): no CNI ADD may run past it. */
   deadlineAt?: number;
@@ -92,6 +94,7 @@ export async function applyAndCommit(state: OciState, plan: MovePlan, cni: CniWo
       const netns = (journal ?? beforeMove(new Map(), new Map())).netnsPin ?? ns.ctrPath;
       const found = await addAttachments(cni.attachments, {
         dir, id: state.id, netns, args: cni.args, cniPath: ctx.cniPath ?? resolveCniPath(undefined), tx, checkpoint: ctx.checkpoint,
+        ...(ctx.pluginPath !== undefined ? { path: ctx.pluginPath } : {}),
         warn: (message) => log.warn({}, message),
         ...(ctx.deadlineAt !== undefined ? { deadlineAt: ctx.deadlineAt } : {}),
       });

@@ -47,6 +47,8 @@ export interface CreateRuntimeOptions {
   log: Log;
   /** Directories holding CNI plugins (default: resolveCniPath()). */
   cniPath?: string[];
+  /** PATH for CNI plugins: the hook's own (the daemon passes its request's); default this process's. */
+  pluginPath?: string;
   /** The container's network namespace as a path (the NRI plugin: the pod's); default: /proc/<pid>/ns/net of the state's pid. */
   netnsPath?: string;
   /** The daemon: this request's signals and start time (default: the process's). */
@@ -116,6 +118,7 @@ async function moveAndConfigure(state: OciState, allSpecs: DeviceSpec[], opts: C
       dir: stateDir, teardown: opts.teardown, log, checkpoint: interrupts.checkpoint,
       ...(interrupts.deadlineAt !== undefined ? { deadlineAt: interrupts.deadlineAt } : {}),
       ...(opts.cniPath !== undefined ? { cniPath: opts.cniPath } : {}),
+      ...(opts.pluginPath !== undefined ? { pluginPath: opts.pluginPath } : {}),
     });
     // The read-back for the status report runs after commit and outside the rollback's reach:
     // a failure here costs the report its details, never the committed devices.

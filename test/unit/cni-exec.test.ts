@@ -211,3 +211,20 @@ test('engine: an ADD never runs past the hook deadline (the plugin timeout is cu
   assert.ok(Date.now() - started < 5_000, `killed near the deadline (${Date.now() - started} ms)`);
   assert.deepEqual(tx.rollback(), []);
 });
+
+test('engine: the plugins run with the attaching hook\'s PATH, saved with the attachment for DEL and CHECK (a daemon\'s own PATH may differ)', async () => {
+  const dir = new StateDir(stateRoot);
+  const tx = new Transaction();
+  const hookPath = '/ond-hook-path:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+  assert.notEqual(process.env.PATH, hookPath);
+  const a = attachment('net1', [{ type: 'fa', address: '10.0.0.2/24' }]);
+  const pin = join(stateRoot, 'pin');
+  closeSync(openSync(pin, 'w'));
+  await addAttachments([a], { dir, id: 'ctr1', netns: pin, args: [], cniPath: [fake.dir], path: hookPath, tx, checkpoint: async () => {} });
+  tx.commit();
+  const record = readCniRecord(dir, 'ctr1')!;
+  assert.equal(record.path, hookPath);
+  checkAttachments(record);
+  deleteAttachments(dir, 'ctr1');
+  assert.deepEqual(fake.calls().map((c) => [c.verb, c.env.PATH]), [['ADD', hookPath], ['CHECK', hookPath], ['DEL', hookPath]]);
+});

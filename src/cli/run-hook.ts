@@ -33,12 +33,25 @@ export interface HookInput {
   /** Read for OCI_NETDEVICES_LOG_LEVEL and OCI_NETDEVICES_CNI_PATH (the flags' variables are folded in already). */
   env: NodeJS.ProcessEnv;
   interrupts?: InterruptSource;
+  /**
+   * A daemon's request: work that runs CNI plugins is handed back to the front door, which runs
+   * the Node hook for it. A plugin may take up to its 30 s timeout, and the daemon's one thread
+   * would hold every other container's start meanwhile.
+   */
+  handBackPlugins?: true;
 }
 
 /** What the stage leaves for its caller to write: the exit code and stderr (one line, or warnings). */
 export interface HookOutcome {
   code: number;
   stderr: string;
+  /** Nothing was done: the caller runs the Node hook instead (HookInput.handBackPlugins). */
+  handBack?: true;
+}
+
+/** Thrown before any change when a daemon's request would run CNI plugins. */
+class HandBack extends Error {
+  override name = 'HandBack';
 }
 
 export const processInput = (): HookInput => ({ stdin: readStdin, env: process.env });
@@ -105,6 +118,7 @@ async function runStage(stage: string, flags: HookFlags, input: HookInput, body:
     id = state.id;
     await body(state, { flags, input, log, warn: (line) => (stderr += line) });
   } catch (e) {
+    if (e instanceof HandBack) return { code: 0, stderr: '', handBack: true };
     (await log()).error({ err: e instanceof Error ? { name: e.name, message: e.message, errno: (e as { errno?: unknown }).errno } : String(e) }, `${stage} failed`);
     code = reportError(e, (line) => (stderr += line));
   } finally {
@@ -123,7 +137,13 @@ async function runCreateRuntime(state: OciState, { flags, input, log: openStageL
   const cdi = planCdi(config, 'createRuntime', flags.given ?? (flags.cdiDevice !== undefined ? { cdiDevice: flags.cdiDevice } : {}));
   if (!cdi.act) return; // the first of our entries acts for this one's CDI device too
   const { requestsDevices } = await import('../config/extract.js');
-  if (cdi.devices.length === 0 && !requestsDevices(config, { ...state.annotations, ...bundleAnnotations(config) })) return;
+  const annotations = { ...state.annotations, ...bundleAnnotations(config) };
+  if (cdi.devices.length === 0 && !requestsDevices(config, annotations)) return;
+  if (input.handBackPlugins === true) {
+    const { CNI_ANNOTATION, isBlank } = await import('../config/annotations.js');
+    const cni = annotations[CNI_ANNOTATION];
+    if (typeof cni === 'string' && !isBlank(cni)) throw new HandBack('the container asks for CNI attachments');
+  }
   requireRoot('createRuntime');
   const log = await openStageLog();
   if (cdi.repeated && (await import('../cdi/done.js')).alreadyDone(state, flags.stateDir)) {
@@ -160,7 +180,7 @@ async function runCreateRuntime(state: OciState, { flags, input, log: openStageL
  * acting createRuntime wrote, so the first run brings everything home and later
  * ones find nothing left (podman even runs its hooks.d poststop itself, outside config.json).
  */
-async function runPoststop(state: OciState, { flags, log: openStageLog, warn }: StageCtx): Promise<void> {
+async function runPoststop(state: OciState, { flags, input, log: openStageLog, warn }: StageCtx): Promise<void> {
   if (flags.cdiDevice !== undefined) {
     const { cdiNameProblem } = await import('../cdi/names.js');
     const problem = cdiNameProblem(flags.cdiDevice);
@@ -170,6 +190,7 @@ async function runPoststop(state: OciState, { flags, log: openStageLog, warn }: 
   // Not root, a state directory we cannot read: the devices would silently never come home.
   if (existsSync(dir.root)) requireRoot('poststop');
   if (!dir.knows(state.id)) return; // nothing was moved for this container: nothing to load
+  if (input.handBackPlugins === true && existsSync(dir.containerFile(state.id, 'cni.json'))) throw new HandBack('the container has CNI attachments to delete');
   const { poststop } = await import('../hook/poststop.js');
   // --timeout bounds the wait for the devices' locks too (default 10 s), so a stuck holder cannot stall teardown.
   const seconds = deadline(flags.timeout);

@@ -71,6 +71,7 @@ export async function serveRequest(req: HookRequest, signal: AbortSignal): Promi
     outcome = await runHookStage(fast.stage, { ...flags, ...(policy !== undefined ? { policy } : {}), ...(logFile !== undefined ? { logFile } : {}) }, {
       stdin: () => req.stdin,
       env: req.env,
+      handBackPlugins: true,
       interrupts: { signal, startedAt: Math.min(req.startedAt, Date.now()) },
     });
   } catch (e) {
@@ -78,7 +79,8 @@ export async function serveRequest(req: HookRequest, signal: AbortSignal): Promi
     const code = reportError(e, (l) => (stderr += l));
     return { code, stderr };
   }
-  return outcome ?? { node: true };
+  // Unknown stage (the full CLI explains), or work that runs CNI plugins: the front door runs the Node hook.
+  return outcome === undefined || outcome.handBack === true ? { node: true } : { code: outcome.code, stderr: outcome.stderr };
 }
 
 function handle(sock: Socket, log: Log, track: (p: Promise<void>) => void): void {
@@ -132,6 +134,7 @@ function handle(sock: Socket, log: Log, track: (p: Promise<void>) => void): void
     track(
       serveRequest(req, interrupt.signal).then((answer) => {
         answered = true;
+        if ('node' in answer) log.info({ args: req.args }, 'handed back: the front door runs the Node hook for this request (CNI plugins, or a command line the daemon does not serve)');
         if (!sock.destroyed) sock.end(encodeAnswer(answer));
       }),
     );

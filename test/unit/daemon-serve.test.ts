@@ -44,3 +44,29 @@ test('a command line the fast path does not take goes back to the Node CLI', asy
     assert.deepEqual(await serveRequest(request(args, ''), never), { node: true }, args.join(' '));
   }
 });
+
+test('work that runs CNI plugins goes back to the front door (the Node hook runs it): an ADD at createRuntime, a DEL at poststop', async () => {
+  const { mkdtempSync, mkdirSync, rmSync, writeFileSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const dir = mkdtempSync(join(tmpdir(), 'ond-daemon-cni-'));
+  try {
+    const list = JSON.stringify([{ ifName: 'net1', config: { cniVersion: '1.0.0', name: 'n', plugins: [{ type: 'bridge' }] } }]);
+    writeFileSync(join(dir, 'config.json'), JSON.stringify({ ociVersion: '1.0.2', annotations: { 'oci-netdevices.io/cni': list } }));
+    const create = JSON.stringify({ ociVersion: '1.0.2', id: 'c1', status: 'creating', pid: process.pid, bundle: dir });
+    assert.deepEqual(await serveRequest(request(['--log-file', 'off', '--state-dir', join(dir, 'state'), 'hook', 'createRuntime'], create), never), { node: true });
+    // Without the annotation the daemon serves it itself (nothing to do: exit 0).
+    writeFileSync(join(dir, 'config.json'), JSON.stringify({ ociVersion: '1.0.2', annotations: { 'oci-netdevices.io/cni': ' ' } }));
+    assert.deepEqual(await serveRequest(request(['--log-file', 'off', '--state-dir', join(dir, 'state'), 'hook', 'createRuntime'], create), never), { code: 0, stderr: '' });
+    // A container whose state holds CNI attachments: its poststop's DEL goes back too.
+    const state = join(dir, 'state');
+    mkdirSync(join(state, 'containers', 'c1'), { recursive: true, mode: 0o700 });
+    writeFileSync(join(state, 'containers', 'c1', 'cni.json'), '{}');
+    const stop = JSON.stringify({ ociVersion: '1.0.2', id: 'c1', status: 'stopped', bundle: dir });
+    const answer = await serveRequest(request(['--log-file', 'off', '--state-dir', state, 'hook', 'poststop'], stop), never);
+    if (process.getuid?.() === 0) assert.deepEqual(answer, { node: true });
+    else assert.ok(!('node' in answer) && /root/.test(answer.stderr), 'a non-root caller is refused before anything');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -12,7 +12,6 @@ import { afterEach, test } from 'node:test';
 import { delList } from '../../src/cni/conflist.js';
 import { readCniRecord } from '../../src/cni/state.js';
 import { StateDir } from '../../src/state/state-dir.js';
-import { VIA_FRONT_DOOR } from '../support/front-door.js';
 import { Sandbox, ipJson, linkIn, runcState, sh, uniqueName } from './hook-kit.js';
 import { CNI_BIN, cniConfig, dataDir, hostLocal, leases, macvlan, macvlanMaster } from './cni-kit.js';
 import { cli, startHook, stateLeft, stopContainer, waitForFile } from './lifecycle-kit.js';
@@ -133,8 +132,8 @@ test('teardown kernel: at poststop the container netns is gone; DEL with an empt
   assert.deepEqual(stateLeft(box.stateDir), []);
 });
 
-// Front-door mode: a SIGKILLed front door is a rollback by design (test/integration/daemon.test.ts), not a dead hook.
-test('SIGKILL between ADD and the end of the apply, then recover: DEL with the saved result for the first attachment, with the config alone for the second', { skip: VIA_FRONT_DOOR && 'the front door killed means rollback, not a journal' }, async () => {
+// Front-door mode too: the daemon hands CNI work back, so the front door has become the Node hook (exec) and dies as one.
+test('SIGKILL between ADD and the end of the apply, then recover: DEL with the saved result for the first attachment, with the config alone for the second', async () => {
   const master = macvlanMaster(box);
   const dd = dataDir(box);
   const net = uniqueName('mr');

@@ -15,6 +15,7 @@ import { reportError } from '../cli/error-sink.js';
 import { type HookOutcome, runHookStage } from '../cli/run-hook.js';
 import type { Log } from '../log.js';
 import { native } from '../native/binding.js';
+import { idleGc } from './idle-gc.js';
 import { FrameReader, type HookAnswer, type HookRequest, decodeRequest, encodeAnswer } from './protocol.js';
 
 const REFUSED_CODE = 1;
@@ -167,9 +168,14 @@ export async function startDaemon(socketPath: string, log: Log, prepareDir: (dir
   prepareDir(dirname(socketPath));
   await clearStaleSocket(socketPath);
   const requests = new Set<Promise<void>>();
+  const collector = idleGc();
   const track = (p: Promise<void>): void => {
+    collector.busy();
     requests.add(p);
-    void p.finally(() => requests.delete(p));
+    void p.finally(() => {
+      requests.delete(p);
+      collector.done(requests.size);
+    });
   };
   const server = createServer({ allowHalfOpen: true }, (sock) => handle(sock, log, track));
   // The socket is born 0600: no window in which others could connect.
@@ -192,6 +198,7 @@ export async function startDaemon(socketPath: string, log: Log, prepareDir: (dir
     drain: async () => {
       await new Promise<void>((done) => server.close(() => done()));
       while (requests.size > 0) await Promise.allSettled([...requests]);
+      collector.stop();
     },
   };
 }

@@ -1,0 +1,44 @@
+/**
+ * A resident engine's garbage, collected while it is idle. Each request leaves a little behind
+ * (parsed configs, netlink replies, records); V8 collects the old generation only when it reaches
+ * a limit that it raises as the heap grows, so between collections the RSS of a daemon serving
+ * containers back to back climbs by tens of MB that are all garbage (the live set stays ~8 MB).
+ * A full collection once the daemon has had nothing to do for IDLE_MS costs a few milliseconds
+ * nobody waits for, and keeps the footprint at the live set.
+ */
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+
+const IDLE_MS = 100;
+
+/** V8's gc(), without starting Node with --expose-gc (the flag exposes it to contexts made after it). */
+function fullGc(): (() => void) | undefined {
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as unknown;
+  return typeof gc === 'function' ? (gc as () => void) : undefined;
+}
+
+export interface IdleGc {
+  /** A request started: no collection while it runs. */
+  busy(): void;
+  /** A request ended; `inFlight` are still running. */
+  done(inFlight: number): void;
+  stop(): void;
+}
+
+export function idleGc(): IdleGc {
+  const gc = fullGc();
+  let timer: NodeJS.Timeout | undefined;
+  const cancel = (): void => {
+    if (timer !== undefined) clearTimeout(timer);
+    timer = undefined;
+  };
+  return {
+    busy: cancel,
+    done: (inFlight) => {
+      cancel();
+      if (gc !== undefined && inFlight === 0) timer = setTimeout(gc, IDLE_MS).unref();
+    },
+    stop: cancel,
+  };
+}

@@ -13,11 +13,14 @@ function majorGcs(): { count(): number; stop(): void } {
   return { count: () => n, stop: () => obs.disconnect() };
 }
 
-test('after the last request, a full collection runs once the daemon has been idle a moment', async () => {
+test('after the last request, a full collection runs once the daemon has been idle a moment and its heap has grown', async () => {
   const gcs = majorGcs();
-  const collector = idleGc();
+  const collector = idleGc(1024 * 1024);
+  const garbage: unknown[] = [];
   try {
     collector.busy();
+    for (let i = 0; i < 20_000; i++) garbage.push({ i, s: `x${i}` });
+    garbage.length = 0;
     collector.done(0);
     await new Promise((r) => setTimeout(r, 400));
     assert.ok(gcs.count() >= 1, 'a major GC ran');

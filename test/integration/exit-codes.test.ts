@@ -82,6 +82,13 @@ describe('exit codes: one line, the documented code, nothing changed', () => {
       },
     },
     {
+      name: 'status of a container that has none', code: 2, says: /no status for container ond-no-such-ctr/,
+      run: () => {
+        const r = spawnSync(HOOK_BIN, ['--state-dir', box.stateDir, 'status', 'ond-no-such-ctr'], { encoding: 'utf8' });
+        return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+      },
+    },
+    {
       name: 'a duplicate key in config.json', code: 3, says: new RegExp(`linux\\.netDevices\\["${dev}"\\]: duplicate key`),
       run: () => {
         const b = box.bundle({});

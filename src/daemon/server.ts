@@ -12,13 +12,15 @@ import { type Server, type Socket, connect, createServer } from 'node:net';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { fastHookFlags, parseFastHook } from '../cli/entry.js';
 import { reportError } from '../cli/error-sink.js';
+import { ExitCode } from '../errors.js';
 import { type HookOutcome, runHookStage } from '../cli/run-hook.js';
 import type { Log } from '../log.js';
 import { native } from '../native/binding.js';
 import { idleGc } from './idle-gc.js';
 import { FrameReader, type HookAnswer, type HookRequest, decodeRequest, encodeAnswer } from './protocol.js';
 
-const REFUSED_CODE = 1;
+/** As the Node hook's refusal of a caller that is not root (README, Errors: 2). */
+const REFUSED_CODE = ExitCode.usage;
 
 export interface Daemon {
   server: Server;

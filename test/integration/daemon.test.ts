@@ -155,7 +155,7 @@ test('a client that is not root is refused by SO_PEERCRED even when it can reach
     encoding: 'utf8',
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', OCI_NETDEVICES_DAEMON_SOCKET: d.socket },
   });
-  assert.equal(r.status, 1, r.stderr);
+  assert.equal(r.status, 2, r.stderr);
   assert.equal(r.stderr, 'oci-netdevices: daemon: refused: the client is uid 65534, only root may call the daemon\n');
   await until('the refusal in the daemon log', () => readFileSync(d.logFile, 'utf8').includes('refused a client that is not root'));
   rmSync(dir, { recursive: true, force: true });

@@ -76,9 +76,11 @@ test('the daemon serves a createRuntime and a poststop through the front door; i
   assert.ok(linkIn(undefined, dev!), 'home again');
 });
 
-test('daemon absent (no socket, or a dead one refusing connections): the front door runs the Node hook, same outcome', async () => {
+test('daemon absent (no socket, or a dead one refusing connections): the front door runs the Node hook, same outcome', async (t) => {
   for (const how of ['no socket', 'connection refused'] as const) {
-    let socket = join(mkdtempSync(join(tmpdir(), 'ond-nosock-')), 'd.sock');
+    const empty = mkdtempSync(join(tmpdir(), 'ond-nosock-'));
+    t.after(() => rmSync(empty, { recursive: true, force: true }));
+    let socket = join(empty, 'd.sock');
     if (how === 'connection refused') {
       const dead = startTestDaemon();
       socket = dead.socket;

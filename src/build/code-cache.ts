@@ -14,8 +14,10 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { validatorsPath } from '../config/schema-check.js';
+import { packageRoot } from '../package-root.js';
 
 interface Compiled { script: { createCachedData(): Buffer }; header: string }
 interface Loader {
@@ -25,11 +27,10 @@ interface Loader {
   compiled: Map<string, Compiled>;
 }
 
-const here = dirname(fileURLToPath(import.meta.url));
-const root = join(here, '..', '..', '..');
+const root = packageRoot();
 const bundleDir = join(root, 'dist', 'bundle');
 
-const VALIDATORS = join(root, 'dist', 'src', 'config', 'generated', 'validators.cjs');
+const VALIDATORS = validatorsPath();
 
 async function one(file: string, bundle: string | undefined): Promise<void> {
   rmSync(`${file}.v8cache`, { force: true });

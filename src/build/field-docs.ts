@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { linkKey } from '../apply/apply-interface.js';
 import { LINK_ATTRIBUTES } from '../apply/link-attributes.js';
 import { type FieldDescription, INTERFACE_FIELD_NAMES, INTERFACE_FIELDS, type InterfaceField } from '../config/interface-fields.js';
+import { packageRoot } from '../package-root.js';
 
 export interface DocBlock {
   /** Relative to the repository root. */
@@ -73,10 +74,8 @@ export function withBlock(text: string, b: DocBlock): string {
   return `${text.slice(0, start)}${begin(b)}\n${lines}\n${b.indent}${text.slice(end)}`;
 }
 
-export const repositoryRoot = (): string => join(fileURLToPath(import.meta.url), '..', '..', '..', '..');
-
 if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const root = repositoryRoot();
+  const root = packageRoot();
   for (const b of FIELD_DOC_BLOCKS) {
     const path = join(root, b.file);
     const before = readFileSync(path, 'utf8');

@@ -139,11 +139,7 @@ async function runCreateRuntime(state: OciState, { flags, input, log: openStageL
   const { requestsDevices } = await import('../config/extract.js');
   const annotations = { ...state.annotations, ...bundleAnnotations(config) };
   if (cdi.devices.length === 0 && !requestsDevices(config, annotations)) return;
-  if (input.handBackPlugins === true) {
-    const { CNI_ANNOTATION, isBlank } = await import('../config/annotations.js');
-    const cni = annotations[CNI_ANNOTATION];
-    if (typeof cni === 'string' && !isBlank(cni)) throw new HandBack('the container asks for CNI attachments');
-  }
+  if (input.handBackPlugins === true && (await import('../cni/extract.js')).requestsAttachments(annotations)) throw new HandBack('the container asks for CNI attachments');
   requireRoot('createRuntime');
   const log = await openStageLog();
   if (cdi.repeated && (await import('../cdi/done.js')).alreadyDone(state, flags.stateDir)) {

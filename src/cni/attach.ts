@@ -23,7 +23,10 @@ export function netnsIdOf(path: string): string {
   }
 }
 
-const savedPath = (r: CniRecord): { path?: string } => (r.path !== undefined ? { path: r.path } : {});
+/** How a record's plugins are run: its args, CNI path and PATH, as the container `containerId` in `netns`. */
+function runContext(record: CniRecord, containerId: string, netns: string, exec: RunContext['exec'] | undefined): RunContext {
+  return { containerId, netns, args: record.args, cniPath: record.cniPath, ...(record.path !== undefined ? { path: record.path } : {}), ...(exec !== undefined ? { exec } : {}) };
+}
 
 export interface AddContext {
   dir: StateDir;
@@ -67,9 +70,8 @@ const listFailed = (errors: readonly CniListError[]): Error => new Error(errors.
  * too, as the spec asks); after it, its result is saved. Returns the results by ifName.
  */
 export async function addAttachments(attachments: readonly CniAttachment[], ctx: AddContext): Promise<Map<string, CniResult>> {
-  const path = ctx.path !== undefined ? { path: ctx.path } : {};
-  const record: CniRecord = { version: 1, id: ctx.id, netns: ctx.netns, netnsId: netnsIdOf(ctx.netns), args: ctx.args, cniPath: ctx.cniPath, ...path, attachments: [] };
-  const run: RunContext = { containerId: ctx.id, netns: ctx.netns, args: ctx.args, cniPath: ctx.cniPath, ...path, ...(ctx.exec !== undefined ? { exec: ctx.exec } : {}) };
+  const record: CniRecord = { version: 1, id: ctx.id, netns: ctx.netns, netnsId: netnsIdOf(ctx.netns), args: ctx.args, cniPath: ctx.cniPath, ...(ctx.path !== undefined ? { path: ctx.path } : {}), attachments: [] };
+  const run = runContext(record, ctx.id, ctx.netns, ctx.exec);
   const results = new Map<string, CniResult>();
   for (const a of attachments) {
     const saved: SavedAttachment = { ...a };
@@ -118,7 +120,7 @@ export function liveNetns(record: CniRecord): string {
 export function deleteAttachments(dir: StateDir, id: string, exec?: RunContext['exec']): string[] {
   const record = readCniRecord(dir, id);
   if (record === undefined) return [];
-  const run: RunContext = { containerId: id, netns: liveNetns(record), args: record.args, cniPath: record.cniPath, ...savedPath(record), ...(exec !== undefined ? { exec } : {}) };
+  const run = runContext(record, id, liveNetns(record), exec);
   const errors: string[] = [];
   for (const a of [...record.attachments].reverse()) {
     const failed = delList(a, a.result, run);
@@ -137,7 +139,7 @@ export interface CheckReport {
 /** CHECK for each attachment in order (skipped when disableCheck, or when ADD never returned a result). */
 export function checkAttachments(record: CniRecord, exec?: RunContext['exec']): CheckReport[] {
   const netns = liveNetns(record);
-  const run: RunContext = { containerId: record.id, netns, args: record.args, cniPath: record.cniPath, ...savedPath(record), ...(exec !== undefined ? { exec } : {}) };
+  const run = runContext(record, record.id, netns, exec);
   return record.attachments.map((a): CheckReport => {
     const base = { ifName: a.ifName, network: a.config.name };
     if (a.config.disableCheck === true) return { ...base, outcome: 'skipped', message: 'disableCheck is set' };

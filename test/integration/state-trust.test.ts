@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, test } from 'node:test';
+import { type TestContext, afterEach, beforeEach, test } from 'node:test';
 import { spawn, spawnSync } from 'node:child_process';
 import { HOOK_BIN, Sandbox, baseConfig, ipJson, linkIn, runcState, uniqueName } from './hook-kit.js';
 
@@ -40,6 +40,16 @@ function plantJournal(stateDir: string, id: string, dev: string, pin: string): s
   return file;
 }
 
+/** A file of root's outside the state directory, and a planted journal of a "dead" hook whose pin is that file. */
+function plantedVictim(t: TestContext, dev: string): { pin: string; id: string; journal: string } {
+  const victims = mkdtempSync(join(tmpdir(), 'ond-victim-'));
+  t.after(() => rmSync(victims, { recursive: true, force: true }));
+  const pin = join(victims, 'important');
+  writeFileSync(pin, 'root-owned data');
+  const id = uniqueName('evil');
+  return { pin, id, journal: plantJournal(box.stateDir, id, dev, pin) };
+}
+
 const snapshot = (dev: string): string => JSON.stringify(ipJson(undefined, '-d', 'addr', 'show', dev));
 
 for (const loosen of ['the state directory', 'the containers directory', 'the journal file'] as const) {
@@ -48,12 +58,7 @@ for (const loosen of ['the state directory', 'the containers directory', 'the jo
     const [other] = box.veth();
     const ctr = box.container();
     const state = box.stateDir;
-    const victims = mkdtempSync(join(tmpdir(), 'ond-victim-'));
-    t.after(() => rmSync(victims, { recursive: true, force: true }));
-    const pin = join(victims, 'important');
-    writeFileSync(pin, 'root-owned data');
-    const id = uniqueName('evil');
-    const journal = plantJournal(state, id, dev, pin);
+    const { pin, id, journal } = plantedVictim(t, dev);
     chmodSync(loosen === 'the state directory' ? state : loosen === 'the containers directory' ? join(state, 'containers') : journal, loosen === 'the journal file' ? 0o666 : 0o777);
     const before = snapshot(dev);
     const otherBefore = snapshot(other);
@@ -82,12 +87,7 @@ for (const loosen of ['the state directory', 'the containers directory', 'the jo
 test('a journal in a tight state directory whose pin points elsewhere is refused: nothing unmounted or deleted', (t) => {
   const [dev] = box.veth();
   const state = box.stateDir;
-  const victims = mkdtempSync(join(tmpdir(), 'ond-victim-'));
-  t.after(() => rmSync(victims, { recursive: true, force: true }));
-  const pin = join(victims, 'important');
-  writeFileSync(pin, 'root-owned data');
-  const id = uniqueName('evil');
-  const journal = plantJournal(state, id, dev, pin);
+  const { pin, id, journal } = plantedVictim(t, dev);
   const before = snapshot(dev);
   const r = spawnSync(HOOK_BIN, ['--log-file', 'off', '--state-dir', state, 'recover', id], { encoding: 'utf8' });
   assert.equal(r.status, 2, `${r.stdout}${r.stderr}`);

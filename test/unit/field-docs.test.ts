@@ -8,12 +8,13 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { FIELD_DOC_BLOCKS, repositoryRoot, withBlock } from '../../src/build/field-docs.js';
+import { FIELD_DOC_BLOCKS, withBlock } from '../../src/build/field-docs.js';
+import { packageRoot } from '../../src/package-root.js';
 import { INTERFACE_FIELD_NAMES } from '../../src/config/interface-fields.js';
 
 for (const block of FIELD_DOC_BLOCKS) {
   test(`${block.file}: the ${block.name} block is up to date (run npm run docs)`, () => {
-    const text = readFileSync(join(repositoryRoot(), block.file), 'utf8');
+    const text = readFileSync(join(packageRoot(), block.file), 'utf8');
     assert.equal(withBlock(text, block), text, `${block.file} is stale: run npm run docs`);
     for (const f of INTERFACE_FIELD_NAMES) assert.ok(block.render().includes(`\`${f}\``), `${block.file} lacks ${f}`);
   });

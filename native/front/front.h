@@ -10,8 +10,15 @@
 /* The package root: this executable lives at <root>/build/Release/<name>. Returns 0 on success. */
 int package_root(char *out, size_t size);
 
-/* environ without NODE_* entries (a static array, valid until exit). */
-char **env_without_node(void);
+/* environ without what Node acts on at start (NODE_*, UV_*, OpenSSL's configuration), as bin/node-env.sh drops it; NULL when out of memory. */
+char **env_for_node(void);
+
+/*
+ * Becomes bin/<script> without its sh launcher (about 3 ms of shell and environment loop):
+ * `node <root>/bin/<script>.cjs <root>/bin/<script> argv[1..]`, node found on the caller's PATH,
+ * the environment as env_for_node(). Returns only on failure (after printing why).
+ */
+void exec_node_entry(const char *script, char **argv, const char *who);
 
 /* execve(<root>/bin/<script>, argv, env); returns only on failure (after printing why). */
 void exec_node_script(const char *script, char **argv, char **env, const char *who);

@@ -4,7 +4,8 @@
  * listening, forwards argv, the OCI_NETDEVICES_* variables and PATH, stdin and the cwd
  * (protocol: src/daemon/protocol.ts), relays SIGTERM/SIGINT, then writes the daemon's stderr text
  * and exits with its code. Without a daemon (no socket, connection refused, anything that stops
- * the connect), execs bin/oci-netdevices with the same argv: the Node hook decides everything.
+ * the connect), becomes bin/oci-netdevices with the same argv (exec_node_entry: node directly, the
+ * launcher's environment choice made here): the Node hook decides everything.
  *
  * The socket: $OCI_NETDEVICES_DAEMON_SOCKET, else daemon.sock in the state directory
  * (--state-dir, else $OCI_NETDEVICES_STATE_DIR, else /run/oci-netdevices), as the daemon's default.
@@ -103,7 +104,7 @@ static void fall_back(char **argv, const struct buf *in) {
     }
     close(m);
   }
-  exec_node_script("oci-netdevices", argv, env_without_node(), WHO);
+  exec_node_entry("oci-netdevices", argv, WHO);
   exit(1);
 }
 

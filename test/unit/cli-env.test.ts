@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 const BIN_DIR = resolve(fileURLToPath(import.meta.url), '../../../../bin');
 const HOOK = join(BIN_DIR, 'oci-netdevices');
 const WRAPPER = join(BIN_DIR, 'oci-netdevices-runtime');
+const FRONT_DOOR = join(BIN_DIR, 'oci-netdevices-hook');
 
 const port = (): number => 20000 + Math.floor(Math.random() * 20000);
 
@@ -107,6 +108,28 @@ test("NODE_OPTIONS='--require x', NODE_PATH and NODE_EXTRA_CA_CERTS of the calle
   assert.equal(r.status, 0, 'a config asking for nothing: nothing done, exit 0');
   const v = spawnSync(HOOK, ['validate', join(dir, 'config.json')], { env, encoding: 'utf8' });
   assert.equal(v.status, 0, v.stderr);
+});
+
+test("the front door with no daemon runs node itself, without the caller's NODE_OPTIONS, NODE_PATH and NODE_EXTRA_CA_CERTS", (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'ond-env-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  writeFileSync(join(dir, 'config.json'), '{}');
+  const env = {
+    ...process.env, OCI_NETDEVICES_DAEMON_SOCKET: join(dir, 'no-daemon.sock'),
+    NODE_OPTIONS: '--require ./does-not-exist-x', NODE_PATH: '/nonexistent', NODE_EXTRA_CA_CERTS: join(dir, 'no-such-ca.pem'), UV_THREADPOOL_SIZE: 'x',
+  };
+  const state = (id: string): string => JSON.stringify({ ociVersion: '1.0.2', id, status: 'creating', pid: process.pid, bundle: dir });
+  const r = spawnSync(FRONT_DOOR, ['--log-file', 'off', 'hook', 'createRuntime'], { env, cwd: dir, encoding: 'utf8', input: state('env2') });
+  assert.equal(r.stderr, '');
+  assert.equal(r.status, 0, 'a config asking for nothing: nothing done, exit 0');
+  // The Node hook's own answer, reached through the front door: a usage error names the hook's flags.
+  const bad = spawnSync(FRONT_DOOR, ['--log-file', 'off', 'hook', 'createRuntime'], { env, cwd: dir, encoding: 'utf8', input: 'not json' });
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /^oci-netdevices: container state on stdin is not JSON/);
+  // Without a node on PATH the front door says so in one line, as the launcher's `exec node` would fail.
+  const noNode = spawnSync(FRONT_DOOR, ['--log-file', 'off', 'hook', 'createRuntime'], { env: { ...env, PATH: dir }, cwd: dir, encoding: 'utf8', input: state('env3') });
+  assert.notEqual(noNode.status, 0);
+  assert.match(noNode.stderr, /^oci-netdevices: cannot run node .* on PATH: No such file or directory\n$/);
 });
 
 test('the wrapper starts without the caller NODE_* variables and gives them back unchanged to the real runtime', (t) => {

@@ -26,8 +26,9 @@ const CYCLES = (process.env.BENCH_CYCLES ?? '100,1000').split(',').map(Number) a
 const HOOK_ENV = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('NODE_')));
 const SIZES = (process.env.BENCH_SIZES ?? '1,8,64,256').split(',').map(Number);
 const REPS = process.env.BENCH_REPS !== undefined ? Number(process.env.BENCH_REPS) : undefined;
-// N=1 is the common case and the noisiest (one netns move): more samples there.
-const reps = (n: number): number => REPS ?? (n >= 256 ? 3 : n >= 64 ? 5 : n >= 8 ? 7 : 11);
+// N=1 is the common case and the noisiest (one netns move, 15 to 30 ms from one second to the next):
+// 25 samples there keep its medians within about a millisecond of each other from run to run.
+const reps = (n: number): number => REPS ?? (n >= 256 ? 3 : n >= 64 ? 7 : n >= 8 ? 9 : 25);
 
 const ms = (t0: bigint): number => Number(process.hrtime.bigint() - t0) / 1e6;
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -278,11 +279,12 @@ function benchRuntime(): void {
     console.log('runtime rows: n/a (runc or busybox-static missing)');
     return;
   }
-  // Interleaved, one run each per round, as the device rows: runc run's own time varies by half.
+  // Interleaved, one run each per round, as the device rows: runc run's own time varies by half
+  // (15 to 35 ms), and the target is a difference of a few milliseconds between two medians.
   const kinds = [false, '/bin/true', 'node', 'front door'] as const;
   const bundles = kinds.map((k) => busyboxBundle(k));
   const samples = kinds.map(() => [] as number[]);
-  for (let r = 0; r < (REPS ?? 15); r++) {
+  for (let r = 0; r < (REPS ?? 31); r++) {
     for (let k = 0; k < kinds.length; k++) {
       const i = (k + r) % kinds.length;
       const id = `ondbench${process.pid}${r}x${i}`;

@@ -1,5 +1,9 @@
-/** ethtool over one generic netlink socket: the family id resolved once, then typed reads and writes. */
-import { type EthtoolFeatures, ethtoolFeaturesGet, ethtoolFeaturesSet, ethtoolPrivFlagsGet, ethtoolPrivFlagsSet } from '../netlink/ethtool-ops.js';
+/**
+ * ethtool over one generic netlink socket: the family id and the feature names resolved once,
+ * then typed reads and writes.
+ */
+import { ETHTOOL } from '../netlink/constants.js';
+import { type EthtoolFeatures, ethtoolFeaturesGet, ethtoolFeaturesSet, ethtoolPrivFlagsGet, ethtoolPrivFlagsSet, ethtoolStringSetGet } from '../netlink/ethtool-ops.js';
 import { genlFamilies } from '../netlink/genl.js';
 import type { NetlinkSocket } from '../netlink/socket.js';
 
@@ -10,8 +14,26 @@ export class EthtoolSession {
     return genlFamilies.ethtool(this.sock);
   }
 
+  /** ETH_SS_FEATURES, read once; null when the kernel will not give it (the verbose form names its bits). */
+  private names: readonly string[] | null | undefined;
+
+  private featureNames(): readonly string[] | undefined {
+    if (this.names === undefined) {
+      try {
+        this.names = this.sock.run(ethtoolStringSetGet(this.family(), ETHTOOL.ETH_SS_FEATURES));
+      } catch {
+        this.names = null;
+      }
+    }
+    return this.names ?? undefined;
+  }
+
+  /** Read in compact bit sets named by the string set; verbose when a bit would go unnamed (`#N`). */
   features(ifindex: number): EthtoolFeatures {
-    return this.sock.run(ethtoolFeaturesGet(this.family(), ifindex));
+    const names = this.featureNames();
+    const f = this.sock.run(ethtoolFeaturesGet(this.family(), ifindex, names));
+    if (names !== undefined && f.names.some((n) => n.startsWith('#'))) return this.sock.run(ethtoolFeaturesGet(this.family(), ifindex));
+    return f;
   }
 
   /** Only the named kernel bits change; the outcome is read back separately (features()). */

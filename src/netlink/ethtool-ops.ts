@@ -1,10 +1,12 @@
 /**
  * Typed ethtool operations over generic netlink (family "ethtool"; resolve its
  * id with genl.ts). Each builds one request; run it with NetlinkSocket.
- * Requests ask for verbose bit sets: the kernel then names every bit, so no
- * separate string-set request is needed.
+ * Feature reads come in either bit-set form: verbose (the kernel names every
+ * bit in every reply) or compact, named by the string set ETH_SS_FEATURES
+ * read once (ethtoolStringSetGet), which spares the kernel and us some sixty
+ * names per device and bit set.
  */
-import { type Attr, attr } from './attr.js';
+import { type Attr, AttrSet, NetlinkDecodeError, attr } from './attr.js';
 import { ETHTOOL } from './constants.js';
 import { bitsetValues, decodeBitset, encodeBitsetByName } from './ethtool.js';
 import { genlReply, genlRequest } from './genl.js';
@@ -56,12 +58,44 @@ export function decodeFeatures(replies: readonly IncomingMessage[], familyId: nu
   };
 }
 
-/** ethtool -k DEV */
-export function ethtoolFeaturesGet(familyId: number, ifindex: number): Request<EthtoolFeatures> {
+/**
+ * ethtool -k DEV. With `bitNames` (the ETH_SS_FEATURES string set, by bit index) the kernel
+ * answers in compact bit sets, named from it; without, in verbose ones that name themselves.
+ */
+export function ethtoolFeaturesGet(familyId: number, ifindex: number, bitNames?: readonly string[]): Request<EthtoolFeatures> {
   const what = `read ethtool features of ifindex ${ifindex}`;
-  return genlRequest(familyId, ETHTOOL.ETHTOOL_MSG_FEATURES_GET, ETHTOOL.ETHTOOL_GENL_VERSION, [requestHeader(ETHTOOL.ETHTOOL_A_FEATURES_HEADER, ifindex)], what, (replies) =>
-    decodeFeatures(replies, familyId, what),
+  const flags = bitNames !== undefined ? ETHTOOL.ETHTOOL_FLAG_COMPACT_BITSETS : 0;
+  return genlRequest(familyId, ETHTOOL.ETHTOOL_MSG_FEATURES_GET, ETHTOOL.ETHTOOL_GENL_VERSION, [requestHeader(ETHTOOL.ETHTOOL_A_FEATURES_HEADER, ifindex, flags)], what, (replies) =>
+    decodeFeatures(replies, familyId, what, bitNames),
   );
+}
+
+/** ethtool --show-features' names: the kernel's global string set `setId` (ETH_SS_*), as strings by index. */
+export function ethtoolStringSetGet(familyId: number, setId: number): Request<string[]> {
+  const what = `read ethtool string set ${setId}`;
+  const request = attr.nest(ETHTOOL.ETHTOOL_A_STRSET_STRINGSETS, [attr.nest(ETHTOOL.ETHTOOL_A_STRINGSETS_STRINGSET, [attr.u32(ETHTOOL.ETHTOOL_A_STRINGSET_ID, setId)])]);
+  // The header names no device (a global set), but must be there: without it the kernel says EINVAL.
+  const header = attr.nest(ETHTOOL.ETHTOOL_A_STRSET_HEADER, []);
+  return genlRequest(familyId, ETHTOOL.ETHTOOL_MSG_STRSET_GET, ETHTOOL.ETHTOOL_GENL_VERSION, [header, request], what, (replies) => {
+    const sets = genlReply(replies, familyId, ETHTOOL.ETHTOOL_MSG_STRSET_GET_REPLY, what).nested(ETHTOOL.ETHTOOL_A_STRSET_STRINGSETS);
+    for (const { type, data } of sets?.all ?? []) {
+      if (type !== ETHTOOL.ETHTOOL_A_STRINGSETS_STRINGSET) continue;
+      const set = new AttrSet(data);
+      if (set.u32(ETHTOOL.ETHTOOL_A_STRINGSET_ID) !== setId) continue;
+      const count = set.u32(ETHTOOL.ETHTOOL_A_STRINGSET_COUNT);
+      if (count === undefined) throw new NetlinkDecodeError(`no ETHTOOL_A_STRINGSET_COUNT in the reply to ${what}`);
+      const out = Array.from({ length: count }, () => '');
+      for (const { type: t, data: entry } of set.nested(ETHTOOL.ETHTOOL_A_STRINGSET_STRINGS)?.all ?? []) {
+        if (t !== ETHTOOL.ETHTOOL_A_STRINGS_STRING) continue;
+        const s = new AttrSet(entry);
+        const index = s.u32(ETHTOOL.ETHTOOL_A_STRING_INDEX);
+        if (index === undefined || index >= count) throw new NetlinkDecodeError(`string index ${index} outside the ${count} strings of set ${setId}`);
+        out[index] = s.str(ETHTOOL.ETHTOOL_A_STRING_VALUE) ?? '';
+      }
+      return out;
+    }
+    throw new NetlinkDecodeError(`the reply to ${what} does not hold set ${setId}`);
+  });
 }
 
 export interface FeaturesSetResult {

@@ -8,7 +8,9 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { constants as os } from 'node:os';
 import { after, before, describe, test } from 'node:test';
-import { ethtoolFeaturesGet, ethtoolFeaturesSet, ethtoolPrivFlagsGet } from '../../src/netlink/ethtool-ops.js';
+import { ethtoolFeaturesGet, ethtoolFeaturesSet, ethtoolPrivFlagsGet, ethtoolStringSetGet } from '../../src/netlink/ethtool-ops.js';
+import { ETHTOOL } from '../../src/netlink/constants.js';
+import { EthtoolSession } from '../../src/ethtool/session.js';
 import { EthtoolConfigError, planFeatures, verifyFeatures } from '../../src/ethtool/feature-rules.js';
 import { GenlFamilyCache } from '../../src/netlink/genl.js';
 import { NetlinkError } from '../../src/netlink/message.js';
@@ -49,6 +51,14 @@ describe('ethtool over generic netlink on a real veth', () => {
     } catch {
       /* already gone */
     }
+  });
+
+  test("the kernel's ETH_SS_FEATURES names a compact read into exactly the verbose one (the session's way)", () => {
+    const names = sock.run(ethtoolStringSetGet(family, ETHTOOL.ETH_SS_FEATURES));
+    assert.ok(names.includes('tx-scatter-gather') && names.includes('rx-gro'), names.join(','));
+    const verbose = sock.run(ethtoolFeaturesGet(family, ifindex));
+    assert.deepEqual(sock.run(ethtoolFeaturesGet(family, ifindex, names)), verbose);
+    assert.deepEqual(new EthtoolSession(sock).features(ifindex), verbose);
   });
 
   test('features get agrees with ethtool -k', () => {

@@ -2,7 +2,10 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { attr } from '../../src/netlink/attr.js';
 import { ETHTOOL } from '../../src/netlink/constants.js';
-import { decodeFeatures, ethtoolFeaturesGet, ethtoolFeaturesSet, ethtoolPrivFlagsGet, ethtoolPrivFlagsSet } from '../../src/netlink/ethtool-ops.js';
+import { decodeFeatures, ethtoolFeaturesGet, ethtoolFeaturesSet, ethtoolPrivFlagsGet, ethtoolPrivFlagsSet, ethtoolStringSetGet } from '../../src/netlink/ethtool-ops.js';
+import { EthtoolSession } from '../../src/ethtool/session.js';
+import { decodeGenlHeader, GENL_HEADER_LEN } from '../../src/netlink/genl.js';
+import { AttrSet } from '../../src/netlink/attr.js';
 import { planFeatures, planPrivFlags, verifyFeatures } from '../../src/ethtool/feature-rules.js';
 import { GenlFamilyCache, genlFamilyId, genlRequest } from '../../src/netlink/genl.js';
 import { NetlinkError } from '../../src/netlink/message.js';
@@ -38,6 +41,49 @@ describe('generic netlink family lookup', () => {
     const { sock } = world();
     assert.throws(() => sock.run(genlFamilyId('nl80211')), (e: unknown) => e instanceof NetlinkError && e.positiveErrno === E.ENOENT && /resolve generic netlink family nl80211/.test(e.message));
   });
+});
+
+describe('feature names from the string set', () => {
+  test('ETH_SS_FEATURES by index, unused bits as empty names', () => {
+    const { sock, families } = world();
+    assert.deepEqual(sock.run(ethtoolStringSetGet(families.ethtool(sock), ETHTOOL.ETH_SS_FEATURES)), FAKE_FEATURE_TABLE);
+  });
+
+  test('a compact read named by the string set equals the verbose read', () => {
+    const { sock, families } = world();
+    const fam = families.ethtool(sock);
+    const names = sock.run(ethtoolStringSetGet(fam, ETHTOOL.ETH_SS_FEATURES));
+    assert.deepEqual(sock.run(ethtoolFeaturesGet(fam, 4, names)), sock.run(ethtoolFeaturesGet(fam, 4)));
+  });
+
+  test('the session asks for the names once and reads every device in compact bit sets', () => {
+    const { kernel, sock } = world();
+    const session = new EthtoolSession(sock);
+    const verbose = sock.run(ethtoolFeaturesGet(new GenlFamilyCache().ethtool(sock), 9));
+    const seen = kernel.requests.length;
+    assert.deepEqual(session.features(9), verbose);
+    session.features(4);
+    assert.equal(kernel.stringSetLookups, 1);
+    const featureGets = kernel.requests.slice(seen).filter((m) => decodeGenlHeader(m.payload).cmd === ETHTOOL.ETHTOOL_MSG_FEATURES_GET);
+    assert.equal(featureGets.length, 2);
+    for (const m of featureGets) {
+      const header = new AttrSet(m.payload, GENL_HEADER_LEN).nested(ETHTOOL.ETHTOOL_A_FEATURES_HEADER)!;
+      assert.equal((header.u32(ETHTOOL.ETHTOOL_A_HEADER_FLAGS) ?? 0) & ETHTOOL.ETHTOOL_FLAG_COMPACT_BITSETS, ETHTOOL.ETHTOOL_FLAG_COMPACT_BITSETS);
+    }
+  });
+
+  for (const [what, strsetNames] of [['a string set shorter than the bit set (its last bit unnamed)', FAKE_FEATURE_TABLE.slice(0, -1)], ['a kernel without the string set (EOPNOTSUPP)', null]] as const) {
+    test(`${what}: the session reads verbosely, and no feature goes by a made-up name`, () => {
+      const kernel = new FakeEthtoolKernel({ familyId: 0x1b, strsetNames });
+      kernel.addDevice({ index: 4, name: 'veth0', hw: CHANGEABLE, active: ON });
+      const sock = new NetlinkSocket(kernel, 'fake');
+      const verbose = sock.run(ethtoolFeaturesGet(new GenlFamilyCache().ethtool(sock), 4));
+      const f = new EthtoolSession(sock).features(4);
+      assert.deepEqual(f, verbose);
+      assert.ok(f.names.includes('rx-checksum'));
+      assert.ok(!f.names.some((n) => n.startsWith('#')));
+    });
+  }
 });
 
 describe('features through NetlinkSocket', () => {

@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import { attr, encodeAttrs } from '../../src/netlink/attr.js';
 import { ETHTOOL, GENL, NL } from '../../src/netlink/constants.js';
 import { bitsetValues, decodeBitset, encodeBitsetByName, encodeCompactBitset, encodeVerboseBitset } from '../../src/netlink/ethtool.js';
-import { decodeFeatures, ethtoolFeaturesGet, ethtoolFeaturesSet, ethtoolPrivFlagsSet } from '../../src/netlink/ethtool-ops.js';
+import { decodeFeatures, ethtoolFeaturesGet, ethtoolFeaturesSet, ethtoolPrivFlagsSet, ethtoolStringSetGet } from '../../src/netlink/ethtool-ops.js';
 import { decodeGenlHeader, encodeGenlHeader, genlFamilyId } from '../../src/netlink/genl.js';
 import { type OutgoingMessage, decodeMessages, encodeBatch } from '../../src/netlink/message.js';
 import type { Request } from '../../src/netlink/socket.js';
@@ -57,6 +57,30 @@ describe('requests, byte for byte', () => {
         '20000000 1500 0500 01000000 00000000',
         '0b010000', // ETHTOOL_MSG_FEATURES_GET, version 1
         '0c000180 08000100 07000000', // FEATURES_HEADER (nested) { DEV_INDEX 7 }
+      ].join('').replace(/ /g, ''),
+    );
+  });
+
+  test('FEATURES_GET with the feature names known: the header asks for compact bit sets', () => {
+    assert.equal(
+      wire(ethtoolFeaturesGet(FAMILY, IFINDEX, ['tx-scatter-gather'])),
+      [
+        '28000000 1500 0500 01000000 00000000',
+        '0b010000',
+        '14000180 08000100 07000000 08000300 01000000', // FEATURES_HEADER { DEV_INDEX 7, FLAGS COMPACT_BITSETS }
+      ].join('').replace(/ /g, ''),
+    );
+  });
+
+  test('STRSET_GET of ETH_SS_FEATURES: an empty header (a global set), one STRINGSET by id', () => {
+    assert.deepEqual([ETHTOOL.ETHTOOL_MSG_STRSET_GET, ETHTOOL.ETH_SS_FEATURES, ETHTOOL.ETHTOOL_A_HEADER_FLAGS, ETHTOOL.ETHTOOL_FLAG_COMPACT_BITSETS], [1, 4, 3, 1]);
+    assert.equal(
+      wire(ethtoolStringSetGet(FAMILY, ETHTOOL.ETH_SS_FEATURES)),
+      [
+        '28000000 1500 0500 01000000 00000000',
+        '01010000', // ETHTOOL_MSG_STRSET_GET, version 1
+        '04000180', // STRSET_HEADER (nested, empty)
+        '10000280 0c000180 08000100 04000000', // STRSET_STRINGSETS { STRINGSET { ID 4 } }
       ].join('').replace(/ /g, ''),
     );
   });

@@ -11,6 +11,8 @@
  *   active set like netdev_fix_features; SET_REPLY with the WANTED and ACTIVE
  *   diffs unless ETHTOOL_FLAG_OMIT_REPLY
  * - ETHTOOL_MSG_PRIVFLAGS_GET / _SET: EOPNOTSUPP for a device without private flags
+ * - ETHTOOL_MSG_STRSET_GET of the global set ETH_SS_FEATURES (the feature table); as the
+ *   kernel, EINVAL without a request header (even an empty one), EOPNOTSUPP for other sets
  * Devices are found by ETHTOOL_A_HEADER_DEV_INDEX or _DEV_NAME (ENODEV otherwise).
  * Every request is answered like the kernel: replies, then an ack with the
  * request's header (NLM_F_CAPPED) and the error text as NLMSGERR_ATTR_MSG.
@@ -51,6 +53,8 @@ export interface FakeEthtoolOptions {
   nochange?: readonly string[];
   /** Derives the active set from wanted (netdev_fix_features); default: fixed bits keep their state. */
   fix?: (dev: FakeEthtoolDevice, wanted: Set<string>) => Set<string>;
+  /** What STRSET_GET of ETH_SS_FEATURES answers (default: the table); null: EOPNOTSUPP, as a kernel without it. */
+  strsetNames?: readonly string[] | null;
 }
 
 class Refusal extends Error {
@@ -82,12 +86,14 @@ export class FakeEthtoolKernel implements Transport {
   private readonly nochange: Set<string>;
   private readonly fix: (dev: FakeEthtoolDevice, wanted: Set<string>) => Set<string>;
   closed = false;
+  private readonly strsetNames: readonly string[] | null;
 
   constructor(opts: FakeEthtoolOptions = {}) {
     this.familyId = opts.familyId ?? 0x15;
     this.table = opts.table ?? FAKE_FEATURE_TABLE;
     this.nochange = new Set(opts.nochange ?? ['vlan-challenged', 'tx-lockless', 'netns-local']);
     this.fix = opts.fix ?? defaultFix;
+    this.strsetNames = opts.strsetNames === undefined ? this.table : opts.strsetNames;
   }
 
   addDevice(d: { index: number; name: string; hw: string[]; active: string[]; wanted?: string[]; privFlags?: Record<string, boolean> }): FakeEthtoolDevice {
@@ -141,6 +147,8 @@ export class FakeEthtoolKernel implements Transport {
       case ETHTOOL.ETHTOOL_MSG_PRIVFLAGS_SET:
         this.privFlagsSet(a);
         return [];
+      case ETHTOOL.ETHTOOL_MSG_STRSET_GET:
+        return this.stringSetGet(m, a);
       default:
         throw new Refusal(E.EOPNOTSUPP, 'unsupported ethtool command');
     }
@@ -239,6 +247,23 @@ export class FakeEthtoolKernel implements Transport {
     const names = [...pf.keys()];
     const req = this.parseRequestBitset(a.raw(ETHTOOL.ETHTOOL_A_PRIVFLAGS_FLAGS), names);
     for (const [n, on] of bitsetValues(req, names)) pf.set(n, on);
+  }
+
+  /** Requests for ETH_SS_FEATURES names, counted (the session asks once). */
+  stringSetLookups = 0;
+
+  private stringSetGet(m: IncomingMessage, a: AttrSet): Uint8Array[] {
+    if (!a.has(ETHTOOL.ETHTOOL_A_STRSET_HEADER)) throw new Refusal(E.EINVAL, '');
+    const ids = (a.nested(ETHTOOL.ETHTOOL_A_STRSET_STRINGSETS)?.all ?? []).map(({ data }) => new AttrSet(data).u32(ETHTOOL.ETHTOOL_A_STRINGSET_ID));
+    if (ids.length !== 1 || ids[0] !== ETHTOOL.ETH_SS_FEATURES || this.strsetNames === null) throw new Refusal(E.EOPNOTSUPP, 'FakeEthtoolKernel knows only ETH_SS_FEATURES');
+    this.stringSetLookups++;
+    const strings = this.strsetNames.map((name, index) => attr.nest(ETHTOOL.ETHTOOL_A_STRINGS_STRING, [attr.u32(ETHTOOL.ETHTOOL_A_STRING_INDEX, index), attr.str(ETHTOOL.ETHTOOL_A_STRING_VALUE, name)]));
+    const set = attr.nest(ETHTOOL.ETHTOOL_A_STRINGSETS_STRINGSET, [
+      attr.u32(ETHTOOL.ETHTOOL_A_STRINGSET_ID, ETHTOOL.ETH_SS_FEATURES),
+      attr.u32(ETHTOOL.ETHTOOL_A_STRINGSET_COUNT, this.strsetNames.length),
+      attr.nest(ETHTOOL.ETHTOOL_A_STRINGSET_STRINGS, strings),
+    ]);
+    return [this.reply(m, this.familyId, ETHTOOL.ETHTOOL_MSG_STRSET_GET_REPLY, [attr.nest(ETHTOOL.ETHTOOL_A_STRSET_HEADER, []), attr.nest(ETHTOOL.ETHTOOL_A_STRSET_STRINGSETS, [set])])];
   }
 
   private reply(req: IncomingMessage, type: number, cmd: number, attrs: Attr[]): Uint8Array {

@@ -2,17 +2,22 @@
  * The parts of a device's host state that rtnetlink does not carry: its whole
  * ethtool feature set and private flags, and its net.ipv6.conf.<dev>.* files
  * (the kernel reports IPv6 settings in IFLA_AF_SPEC but takes only the token
- * and addrgenmode back that way, so they are read and written as files).
+ * and addrgenmode back that way, so they are written as files; they are read
+ * from the link dump where ipv6-devconf.ts pairs a file with its entry).
  */
-import { closeSync, openSync, readSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, readSync, readdirSync, writeFileSync } from 'node:fs';
 import { native } from '../native/binding.js';
 import type { EthtoolSession } from '../ethtool/session.js';
+import type { Link } from '../netlink/link.js';
 import type { HostExtras } from './host-original.js';
+import { devconfValue } from './ipv6-devconf.js';
 
 /** net.ipv6.conf.<dev>.* of the caller's own netns. */
 export interface Ipv6Conf {
   /** Every file of net.ipv6.conf.<dev> (`default`: what a device gets when it enters the netns). */
   read(dev: string): Record<string, string> | undefined;
+  /** The names of net.ipv6.conf.<dev>'s files; undefined when there is no such directory (IPv6 off). */
+  list(dev: string): string[] | undefined;
   readOne(dev: string, key: string): string | undefined;
   write(dev: string, key: string, value: string): void;
 }
@@ -55,6 +60,13 @@ export const procIpv6Conf: Ipv6Conf = {
     for (const [n, v] of files.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) if (!SKIP.has(n)) out[n] = v.trim();
     return out;
   },
+  list(dev) {
+    try {
+      return readdirSync(`${DIR}/${dev}`);
+    } catch {
+      return undefined;
+    }
+  },
   readOne(dev, key) {
     return SKIP.has(key) ? undefined : readValue(`${DIR}/${dev}/${key}`);
   },
@@ -74,17 +86,35 @@ export function readEthtoolState(session: EthtoolSession, index: number): Pick<H
   return out;
 }
 
+/**
+ * net.ipv6.conf.<dev>.* as the files read, in name order: each value from `devconf` (the link's
+ * IFLA_INET6_CONF) where ipv6-devconf.ts pairs the file with an entry, the rest from its file.
+ * Without `devconf` every file is read.
+ */
+export function readIpv6Conf(dev: string, devconf: Int32Array | undefined, io: Ipv6Conf = procIpv6Conf): Record<string, string> | undefined {
+  if (devconf === undefined) return io.read(dev);
+  const names = io.list(dev);
+  if (names === undefined) return undefined;
+  const out: Record<string, string> = {};
+  for (const n of names.sort()) {
+    if (SKIP.has(n)) continue;
+    const v = devconfValue(n, devconf) ?? io.readOne(dev, n);
+    if (v !== undefined) out[n] = v;
+  }
+  return out;
+}
+
 /** The snapshot's extras for one host device; a part the kernel refuses to show is left out (and so not restored). */
-export function readHostExtras(name: string, index: number, ethtool: (() => EthtoolSession) | undefined, ipv6: Ipv6Conf = procIpv6Conf): HostExtras {
+export function readHostExtras(link: Pick<Link, 'name' | 'index' | 'ipv6Conf'>, ethtool: (() => EthtoolSession) | undefined, ipv6: Ipv6Conf = procIpv6Conf): HostExtras {
   const out: HostExtras = {};
   if (ethtool !== undefined) {
     try {
-      Object.assign(out, readEthtoolState(ethtool(), index));
+      Object.assign(out, readEthtoolState(ethtool(), link.index));
     } catch {
       /* no ethtool netlink for this device */
     }
   }
-  const conf = ipv6.read(name);
+  const conf = readIpv6Conf(link.name, link.ipv6Conf, ipv6);
   if (conf !== undefined) out.ipv6Conf = conf;
   return out;
 }

@@ -76,7 +76,7 @@ export async function applyAndCommit(state: OciState, plan: MovePlan, cni: CniWo
     const env = {
       host: ns.host, ctr: ns.ctr, hostNetnsFd: ns.hostFd.fd, ctrNetnsFd: ns.ctrFd.fd, hostNetnsIno: ns.hostNetnsIno, ctrNetnsIno: ns.ctrNetnsIno,
       tx, beforeMove, checkpoint: ctx.checkpoint,
-      hostExtras: (link: Link) => readHostExtras(link.name, link.index, () => ns.ethtool(false)),
+      hostExtras: (link: Link) => readHostExtras(link, () => ns.ethtool(false)),
       home: { ethtool: () => ns.ethtool(false) },
       losses,
       // A hook killed after the lease leaves a journal whose recovery releases it.

@@ -17,6 +17,8 @@ export interface InetSettings {
   ipv4: Map<number, number>;
   /** IN6_ADDR_GEN_MODE_*, absent when the device has no IPv6 state. */
   addrGenMode?: number;
+  /** IFLA_INET6_CONF: net.ipv6.conf.<dev>.* by DEVCONF index (src/apply/ipv6-devconf.ts); absent without IPv6 state. */
+  ipv6?: Int32Array;
 }
 
 export function decodeInetSettings(m: IncomingMessage): InetSettings {
@@ -28,8 +30,16 @@ export function decodeInetSettings(m: IncomingMessage): InetSettings {
     const v = new DataView(conf.buffer, conf.byteOffset, conf.byteLength);
     for (let i = 0; i + 4 <= conf.length; i += 4) out.ipv4.set(i / 4 + 1, v.getUint32(i, LE));
   }
-  const mode = spec?.nested(NL.AF_INET6)?.u8(RTNL2.IFLA_INET6_ADDR_GEN_MODE);
+  const inet6 = spec?.nested(NL.AF_INET6);
+  const mode = inet6?.u8(RTNL2.IFLA_INET6_ADDR_GEN_MODE);
   if (mode !== undefined) out.addrGenMode = mode;
+  const conf6 = inet6?.raw(RTNL2.IFLA_INET6_CONF);
+  if (conf6 !== undefined && conf6.length >= 4) {
+    // Copied: the attribute need not sit 4-aligned in the reply (and a Buffer's slice() is a view). Host byte order, as netlink.
+    const copy = new Uint8Array(conf6.length - (conf6.length % 4));
+    copy.set(conf6.subarray(0, copy.length));
+    out.ipv6 = new Int32Array(copy.buffer);
+  }
   return out;
 }
 

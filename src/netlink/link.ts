@@ -36,6 +36,8 @@ export interface Link {
   altnames?: string[];
   /** net.ipv4.conf.<dev>.* by IPV4_DEVCONF index, from IFLA_AF_SPEC (absent without IPv4 state). */
   ipv4Conf?: ReadonlyMap<number, number>;
+  /** net.ipv6.conf.<dev>.* by DEVCONF index, from IFLA_AF_SPEC (absent without IPv6 state). */
+  ipv6Conf?: Int32Array;
 }
 
 export type LinkRef = { index: number } | { name: string };
@@ -93,6 +95,7 @@ export function decodeLink(m: IncomingMessage): Link {
   }
   const inet = decodeInetSettings(m);
   if (inet.ipv4.size > 0) link.ipv4Conf = inet.ipv4;
+  if (inet.ipv6 !== undefined) link.ipv6Conf = inet.ipv6;
   return link;
 }
 

@@ -102,6 +102,22 @@ describe('per-device IPv4 settings and IPv6 address generation mode', () => {
     assert.equal(s.addrGenMode, 3);
     assert.deepEqual(decodeInetSettings(received(16, '00000000 07000000 00000000 00000000')), { ipv4: new Map() });
   });
+
+  test('decodeInetSettings reads IFLA_INET6_CONF as s32 by DEVCONF index, copied out of an unaligned reply', () => {
+    const body = h(
+      '00000000 07000000 00000000 00000000',
+      '2000 1a00', // IFLA_AF_SPEC
+      '1c00 0a00', // AF_INET6
+      '0500 0800 00 000000', // IFLA_INET6_ADDR_GEN_MODE eui64
+      '1000 0200', '01000000 ffffffff 40000000', // IFLA_INET6_CONF: forwarding 1, entry 1 -1, entry 2 64
+    );
+    const m = received(16, body);
+    assert.notEqual(m.payload.byteOffset % 4, 0, 'the reply sits unaligned');
+    const s = decodeInetSettings(m);
+    assert.deepEqual([...s.ipv6!], [1, -1, 64]);
+    assert.equal(s.ipv6!.buffer.byteLength, 12, 'a copy of the entries, not a view of the reply');
+    assert.equal(s.addrGenMode, 0);
+  });
 });
 
 describe('routes in a table', () => {

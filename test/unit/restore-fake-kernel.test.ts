@@ -35,6 +35,7 @@ function fakeIpv6(): Ipv6Conf & { files: Map<string, Record<string, string>> } {
   return {
     files,
     read: (dev) => (files.has(dev) ? { ...files.get(dev)! } : undefined),
+    list: (dev) => (files.has(dev) ? Object.keys(files.get(dev)!) : undefined),
     readOne: (dev, k) => files.get(dev)?.[k],
     write: (dev, k, v) => {
       files.get(dev)![k] = v;

@@ -6,7 +6,7 @@
  * journal, the pin and the claims go.
  */
 import { DeviceBusyError, UntrustedStateError, UsageError } from '../errors.js';
-import { listContainerIds, readDevices, readJournal, removeJournal } from '../state/container-store.js';
+import { listContainerIds, listJournaledIds, readDevices, readJournal, removeJournal } from '../state/container-store.js';
 import { DeviceLocks } from '../state/device-lock.js';
 import { applyingHere } from '../state/applying.js';
 import { processAlive } from '../state/proc-start.js';
@@ -109,7 +109,8 @@ function refusal(e: unknown): { refused?: 'untrusted' | 'invalid' } {
 /** Journals left by dead hooks; with `all` also set-up containers; with `only` just that one (forced). */
 export function recoverAbandoned(dir: StateDir, opts: { all?: boolean; only?: string } = {}): Recovered[] {
   const out: Recovered[] = [];
-  const ids = opts.only !== undefined ? [opts.only] : listContainerIds(dir);
+  // The sweep (nothing forced) acts only on journals: the index lists them.
+  const ids = opts.only !== undefined ? [opts.only] : opts.all === true ? listContainerIds(dir) : listJournaledIds(dir);
   for (const id of ids) {
     let v: Verdict;
     const force = opts.all === true || opts.only === id;

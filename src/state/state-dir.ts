@@ -12,6 +12,8 @@
  *   <dir>/locks/<ifname>.lock           flock held while a hook works on a device
  *   <dir>/claims/<ifname>               which container owns the device until teardown
  *   <dir>/status/<id>.json              what the container got (status-store.ts)
+ *   <dir>/journals/<id>                 empty: container <id> has a journal.json (the sweep lists
+ *                                       these, not every container: container-store.ts)
  */
 import { type Stats, existsSync, lstatSync, mkdirSync } from 'node:fs';
 import { untrusted } from '../bounded-file.js';
@@ -152,6 +154,19 @@ export class StateDir {
     }
     this.ready.add(dir);
     return dir;
+  }
+
+  /** The journals index (container-store.ts); `create` false: the path, checked when it exists. */
+  journalsDir(create: boolean): string {
+    if (create) return this.sub('journals');
+    const d = join(this.root, 'journals');
+    this.verified(this.root, d);
+    return d;
+  }
+
+  /** The index entry saying container `id` has a journal; the id is checked before it becomes a path. */
+  journalMark(id: string, create = false): string {
+    return join(this.journalsDir(create), assertContainerId(id));
   }
 
   /** Whether anything is kept for this container: its directory or its status (cheap; creates nothing). */

@@ -13,13 +13,15 @@
       "target_name": "oci-netdevices-hook",
       "type": "executable",
       "sources": ["native/front/hook.c", "native/front/front.c"],
-      "cflags": ["-std=c11", "-Wall", "-Wextra", "-O2"]
+      "cflags": ["-std=c11", "-Wall", "-Wextra", "-O2"],
+      "ldflags": ["<!@(sh native/probe-static.sh)"]
     },
     {
       "target_name": "oci-netdevices-runtime",
       "type": "executable",
       "sources": ["native/front/runtime.c", "native/front/front.c"],
-      "cflags": ["-std=c11", "-Wall", "-Wextra", "-O2"]
+      "cflags": ["-std=c11", "-Wall", "-Wextra", "-O2"],
+      "ldflags": ["<!@(sh native/probe-static.sh)"]
     }
   ]
 }

@@ -22,7 +22,7 @@
 
 namespace {
 
-int OpenInCurrentNetns(int protocol, int bufBytes, int recvTimeoutMs, int* err) {
+int OpenInCurrentNetns(int protocol, int bufBytes, int recvTimeoutMs, bool strictCheck, int* err) {
   int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, protocol);
   if (fd < 0) {
     *err = errno;
@@ -52,6 +52,13 @@ int OpenInCurrentNetns(int protocol, int bufBytes, int recvTimeoutMs, int* err) 
   // Extended acks carry the kernel's own error text; best effort on old kernels.
   setsockopt(fd, SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof one);
   setsockopt(fd, SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof one);
+  // Strict checking makes the kernel honour a dump request's filters (an ifindex, RTA_OIF);
+  // without it they are ignored and the whole table comes back.
+  if (strictCheck && setsockopt(fd, SOL_NETLINK, NETLINK_GET_STRICT_CHK, &one, sizeof one) < 0) {
+    *err = errno;
+    close(fd);
+    return -1;
+  }
   struct sockaddr_nl local = {};
   local.nl_family = AF_NETLINK;
   if (bind(fd, reinterpret_cast<struct sockaddr*>(&local), sizeof local) < 0) {
@@ -64,16 +71,17 @@ int OpenInCurrentNetns(int protocol, int bufBytes, int recvTimeoutMs, int* err) 
 
 }  // namespace
 
-// open(protocol: number, netnsPath: string | null, bufBytes: number, recvTimeoutMs: number): fd
+// open(protocol: number, netnsPath: string | null, bufBytes: number, recvTimeoutMs: number, strictCheck: boolean): fd
 Napi::Value NetlinkOpen(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   int protocol = info[0].As<Napi::Number>().Int32Value();
   bool inOtherNetns = info.Length() > 1 && info[1].IsString();
   int bufBytes = info.Length() > 2 ? info[2].As<Napi::Number>().Int32Value() : 0;
   int recvTimeoutMs = info.Length() > 3 ? info[3].As<Napi::Number>().Int32Value() : 0;
+  bool strictCheck = info.Length() > 4 && info[4].ToBoolean().Value();
   int err = 0;
   if (!inOtherNetns) {
-    int fd = OpenInCurrentNetns(protocol, bufBytes, recvTimeoutMs, &err);
+    int fd = OpenInCurrentNetns(protocol, bufBytes, recvTimeoutMs, strictCheck, &err);
     if (fd < 0) {
       ThrowErrno(env, err, "socket");
       return env.Undefined();
@@ -88,7 +96,7 @@ Napi::Value NetlinkOpen(const Napi::CallbackInfo& info) {
     return env.Undefined();
   }
   int fd = -1;
-  bool entered = RunInNetns(env, target, path.c_str(), [&] { fd = OpenInCurrentNetns(protocol, bufBytes, recvTimeoutMs, &err); });
+  bool entered = RunInNetns(env, target, path.c_str(), [&] { fd = OpenInCurrentNetns(protocol, bufBytes, recvTimeoutMs, strictCheck, &err); });
   close(target);
   if (!entered) return env.Undefined();
   if (fd < 0) {

@@ -16,7 +16,8 @@ import type { StateDir } from '../state/state-dir.js';
 export type ClaimVerdict = { kind: 'stale'; why: string } | { kind: 'shared'; link: Link } | { kind: 'live'; why: string };
 
 export interface ClaimContext {
-  hostLinks: readonly Link[];
+  /** The host's link with that ifindex now, if any. */
+  hostLinkAt(index: number): Link | undefined;
   /** This container's netns: its links and nsfs inode. */
   ctrLinks: readonly Link[];
   ctrNetnsIno: number;
@@ -42,7 +43,7 @@ export function judgeClaim(dir: StateDir, name: string, owner: string, ctx: Clai
   if (record.netnsPin !== undefined && id.containerNetns !== undefined && netnsInode(record.netnsPin) === id.containerNetns) {
     if (inNetns(record.netnsPin, (links) => findByIdentity(links, id, 'container') !== undefined)) return { kind: 'live', why: 'it is in that container' };
   }
-  const home = ctx.hostLinks.find((l) => l.index === id.hostIndex);
+  const home = ctx.hostLinkAt(id.hostIndex);
   if (home !== undefined && identifies(home, id, 'host')) return { kind: 'live', why: `it is back on the host but that container's teardown did not finish; run "oci-netdevices recover ${owner}"` };
   return { kind: 'stale', why: 'the device it claimed is gone (destroyed with its netns, deleted, or the name now belongs to another device)' };
 }

@@ -1,11 +1,14 @@
 /**
  * The two network namespaces a createRuntime works in, opened once: netlink sockets, namespace
  * fds and inodes, the views taken before anything changes, and ethtool sessions opened on demand.
+ * The host's view holds just the devices asked for (viewHostDevices); the container's, all of it.
  * Everything opened here is closed by close().
  */
 import { fstatSync } from 'node:fs';
-import { type NamespaceView, viewNamespace } from '../apply/inspect.js';
+import { type NamespaceView, PER_DEVICE_READS, viewHostDevices, viewNamespace } from '../apply/inspect.js';
 import { EthtoolSession } from '../ethtool/session.js';
+import { type Link, linkGet } from '../netlink/link.js';
+import { NetlinkError } from '../netlink/message.js';
 import { openGeneric, openRoute } from '../netlink/open.js';
 import type { NetlinkSocket } from '../netlink/socket.js';
 import { kernelStep } from './kernel-context.js';
@@ -25,9 +28,9 @@ export class HookNamespaces {
 
   /**
    * On a throw, what was opened so far is closed before the error leaves. `devices`: the host
-   * names asked for, named in a kernel error of the views (kernel-context.ts).
+   * names asked for: the host view's links, and named in a kernel error of the views (kernel-context.ts).
    */
-  constructor(readonly ctrPath: string, devices: readonly string[] = []) {
+  constructor(readonly ctrPath: string, devices: readonly string[]) {
     try {
       this.host = this.keep(openRoute(null));
       this.ctr = this.keep(openRoute(ctrPath));
@@ -35,10 +38,25 @@ export class HookNamespaces {
       this.ctrFd = this.keep(new NetnsFd(ctrPath));
       this.hostNetnsIno = fstatSync(this.hostFd.fd).ino;
       this.ctrNetnsIno = fstatSync(this.ctrFd.fd).ino;
-      this.hostView = kernelStep('reading the host network namespace (links, addresses, routes)', devices, () => viewNamespace(this.host, { addrs: true, routes: true }));
+      this.hostView = kernelStep('reading the host network namespace (links, addresses, routes)', devices, () => {
+        if (devices.length === 0 || devices.length > PER_DEVICE_READS) return viewHostDevices(this.host, this.host, devices);
+        return viewHostDevices(this.host, this.keep(openRoute(null, { strictCheck: true })), devices);
+      });
       this.ctrView = kernelStep("reading the container's network namespace (links, addresses)", devices, () => viewNamespace(this.ctr, { addrs: true }));
     } catch (e) {
       this.close();
+      throw e;
+    }
+  }
+
+  /** The host's link with ifindex `index` now (from the view when it holds it); undefined when there is none. */
+  hostLinkAt(index: number): Link | undefined {
+    const known = this.hostView.links.find((l) => l.index === index);
+    if (known !== undefined) return known;
+    try {
+      return this.host.run(linkGet({ index }));
+    } catch (e) {
+      if (e instanceof NetlinkError && e.code === 'ENODEV') return undefined;
       throw e;
     }
   }

@@ -28,7 +28,7 @@ export interface MovePlan {
 }
 
 export function planMoves(allSpecs: readonly DeviceSpec[], claimedByOthers: ReadonlyMap<string, string>, ns: HookNamespaces, ctx: { dir: StateDir; policy: Policy; log: Log; sandbox?: string | undefined }): MovePlan {
-  const shared = judgeClaims(ctx.dir, ctx.sandbox, claimedByOthers, { hostLinks: ns.hostView.links, ctrLinks: ns.ctrView.links, ctrNetnsIno: ns.ctrNetnsIno }, ctx.log);
+  const shared = judgeClaims(ctx.dir, ctx.sandbox, claimedByOthers, { hostLinkAt: (index) => ns.hostLinkAt(index), ctrLinks: ns.ctrView.links, ctrNetnsIno: ns.ctrNetnsIno }, ctx.log);
   const specs = allSpecs.filter((s) => !shared.has(s.hostName));
   if (specs.length === 0) return { shared, targets: [] };
   const refused = checkPolicy(ctx.policy, specs, ns.hostView);

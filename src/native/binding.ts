@@ -11,9 +11,10 @@ export type KernelConstants = Readonly<Record<string, number>>;
 export interface NativeBinding {
   /**
    * Netlink socket of `protocol`, created inside the netns at `netnsPath` (current netns when null);
-   * `recvTimeoutMs` > 0 sets SO_RCVTIMEO: a receive the kernel never answers fails EAGAIN.
+   * `recvTimeoutMs` > 0 sets SO_RCVTIMEO: a receive the kernel never answers fails EAGAIN;
+   * `strictCheck` sets NETLINK_GET_STRICT_CHK: the kernel validates dump requests and honours their filters.
    */
-  netlinkOpen(protocol: number, netnsPath: string | null, bufBytes: number, recvTimeoutMs?: number): number;
+  netlinkOpen(protocol: number, netnsPath: string | null, bufBytes: number, recvTimeoutMs?: number, strictCheck?: boolean): number;
   netlinkSend(fd: number, data: Uint8Array): number;
   netlinkRecv(fd: number): Buffer;
   close(fd: number): void;

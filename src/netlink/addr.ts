@@ -107,6 +107,18 @@ export function addrList(): Request<Addr[]> {
   };
 }
 
+/**
+ * ip address show dev INDEX. The kernel filters by ifa_index only on a strict-checking socket;
+ * elsewhere it sends every address, and the parse keeps the device's.
+ */
+export function addrListOf(index: number): Request<Addr[]> {
+  return {
+    describe: `list addresses of ifindex ${index}`,
+    message: { type: RTNL.RTM_GETADDR, flags: NL.NLM_F_DUMP, header: encodeIfAddr({ family: NL.AF_UNSPEC, prefixLength: 0, flags: 0, scope: 0, index }), attrs: [] },
+    parse: (replies) => replies.filter((m) => m.type === RTNL.RTM_NEWADDR).map(decodeAddr).filter((a) => a.index === index),
+  };
+}
+
 function addrAttrs(a: AddrInput, o: AddrOptions): Attr[] {
   const attrs = [attr.bytes(RTNL.IFA_LOCAL, a.bytes), attr.bytes(RTNL.IFA_ADDRESS, o.peer ?? a.bytes)];
   if ((o.flags ?? 0) !== 0) attrs.push(attr.u32(RTNL.IFA_FLAGS, o.flags!));

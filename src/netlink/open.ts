@@ -10,9 +10,14 @@ const BUFFER_BYTES = 4 * 1024 * 1024;
  */
 export const RECV_TIMEOUT_MS = 5000;
 
-function nativeTransport(protocol: number, netnsPath: string | null): Transport {
+export interface SocketOptions {
+  /** NETLINK_GET_STRICT_CHK: the kernel honours a dump's filters (rtnetlink address and route dumps by device). */
+  strictCheck?: boolean;
+}
+
+function nativeTransport(protocol: number, netnsPath: string | null, opts: SocketOptions = {}): Transport {
   const n = native();
-  const fd = n.netlinkOpen(protocol, netnsPath, BUFFER_BYTES, RECV_TIMEOUT_MS);
+  const fd = n.netlinkOpen(protocol, netnsPath, BUFFER_BYTES, RECV_TIMEOUT_MS, opts.strictCheck === true);
   return {
     send: (data) => {
       n.netlinkSend(fd, data);
@@ -23,7 +28,7 @@ function nativeTransport(protocol: number, netnsPath: string | null): Transport 
 }
 
 /** Makes the transport of every socket opened below: the native one, or a test's wrapper around it. */
-export type TransportFactory = (protocol: number, netnsPath: string | null) => Transport;
+export type TransportFactory = (protocol: number, netnsPath: string | null, opts?: SocketOptions) => Transport;
 
 let makeTransport: TransportFactory = nativeTransport;
 
@@ -36,8 +41,8 @@ export function wrapTransports(wrap: (native: TransportFactory) => TransportFact
 }
 
 /** rtnetlink socket in the netns at `netnsPath` (the caller's netns when null). */
-export function openRoute(netnsPath: string | null = null): NetlinkSocket {
-  return new NetlinkSocket(makeTransport(NL.NETLINK_ROUTE, netnsPath), netnsPath ?? 'host');
+export function openRoute(netnsPath: string | null = null, opts: SocketOptions = {}): NetlinkSocket {
+  return new NetlinkSocket(makeTransport(NL.NETLINK_ROUTE, netnsPath, opts), netnsPath ?? 'host');
 }
 
 /** generic netlink socket in the netns at `netnsPath`. */

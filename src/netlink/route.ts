@@ -153,6 +153,16 @@ export function routeList(): Request<Route[]> {
   };
 }
 
+/**
+ * ip route show table all dev INDEX, both families: the routes that use the device (as their
+ * oif, a multipath hop or through a nexthop object). The kernel filters by RTA_OIF only on a
+ * strict-checking socket; elsewhere every route comes back (callers filter what they need).
+ */
+export function routeListVia(index: number): Request<Route[]> {
+  const all = routeList();
+  return { ...all, describe: `list routes via ifindex ${index}`, message: { ...all.message, attrs: [attr.u32(RTNL.RTA_OIF, index)] } };
+}
+
 function routeMessage(type: number, flags: number, r: RouteInput): { type: number; flags: number; header: Uint8Array; attrs: Attr[] } {
   const table = r.table ?? RTNL.RT_TABLE_MAIN;
   const attrs: Attr[] = [attr.u32(RTNL.RTA_TABLE, table)];

@@ -232,5 +232,5 @@ class Faults {
 /** Installs the rules for every netlink socket this process opens from now on. */
 export function installFaults(rules: readonly FaultRule[], logFile?: string): void {
   const faults = new Faults(rules, logFile);
-  wrapTransports((native: TransportFactory) => (protocol, netnsPath) => new FaultyTransport(native(protocol, netnsPath), protocol, netnsPath === null ? 'host' : 'ctr', faults));
+  wrapTransports((native: TransportFactory) => (protocol, netnsPath, opts) => new FaultyTransport(native(protocol, netnsPath, opts), protocol, netnsPath === null ? 'host' : 'ctr', faults));
 }

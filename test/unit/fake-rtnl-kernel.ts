@@ -62,7 +62,7 @@ import { KINDS, NL, RTNL, RTNL3 } from '../../src/netlink/constants.js';
 import { type IncomingMessage, type OutgoingMessage, decodeMessages, messageLength, writeMessage } from '../../src/netlink/message.js';
 import { bytesToMac } from '../../src/netlink/link.js';
 import { decodeRoute, encodeMultipath, type Route } from '../../src/netlink/route.js';
-import { IFADDRMSG_LEN, IFINFOMSG_LEN, decodeIfInfo, encodeIfAddr, encodeIfInfo, encodeRtMsg } from '../../src/netlink/rtnl-headers.js';
+import { IFADDRMSG_LEN, IFINFOMSG_LEN, RTMSG_LEN, decodeIfAddr, decodeIfInfo, encodeIfAddr, encodeIfInfo, encodeRtMsg } from '../../src/netlink/rtnl-headers.js';
 import type { Transport } from '../../src/netlink/socket.js';
 
 export const E = os.errno;
@@ -147,6 +147,11 @@ export interface FakeKernelOptions {
   /** fd -> namespace label, for IFLA_NET_NS_FD. */
   nsFds?: Record<number, string>;
   maxDatagramBytes?: number;
+  /**
+   * NETLINK_GET_STRICT_CHK: address dumps honour ifa_index and route dumps RTA_OIF (an unknown
+   * device: ENODEV), as the kernel does on such a socket; without it both list everything.
+   */
+  strictCheck?: boolean;
   /** Link kinds RTM_NEWLINK can create (kernel drivers present); default none. */
   drivers?: string[];
 }
@@ -164,15 +169,18 @@ const bytesEqual = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.len
 
 export class FakeRtnlKernel implements Transport {
   readonly netns: string;
+  readonly strictCheck: boolean;
   /** Raw buffers given to send() on this socket. */
   readonly sent: Uint8Array[] = [];
   maxDatagramBytes: number;
   closed = false;
   private readonly world: World;
   private readonly queue: Uint8Array[] = [];
+  private dumpRunning = false;
 
   constructor(opts: FakeKernelOptions = {}, world?: World) {
     this.netns = opts.netns ?? 'host';
+    this.strictCheck = opts.strictCheck === true;
     this.maxDatagramBytes = opts.maxDatagramBytes ?? 32 * 1024;
     this.world = world ?? { links: [], addrs: [], routes: [], nsFds: new Map(), failures: [], requests: [], nextIndex: 1, drivers: new Set(), dumpInterrupts: 0, silenced: [] };
     for (const d of opts.drivers ?? []) this.world.drivers.add(d);
@@ -181,8 +189,8 @@ export class FakeRtnlKernel implements Transport {
   }
 
   /** Another socket on the same world, opened in `netns`. */
-  inNetns(netns: string, opts: { maxDatagramBytes?: number } = {}): FakeRtnlKernel {
-    return new FakeRtnlKernel({ netns, maxDatagramBytes: opts.maxDatagramBytes ?? this.maxDatagramBytes }, this.world);
+  inNetns(netns: string, opts: { maxDatagramBytes?: number; strictCheck?: boolean } = {}): FakeRtnlKernel {
+    return new FakeRtnlKernel({ netns, maxDatagramBytes: opts.maxDatagramBytes ?? this.maxDatagramBytes, strictCheck: opts.strictCheck ?? false }, this.world);
   }
 
   // ---- world set-up and inspection ------------------------------------------------
@@ -261,6 +269,9 @@ export class FakeRtnlKernel implements Transport {
   send(data: Uint8Array): void {
     if (this.closed) throw new Error('fake kernel: send on a closed socket');
     this.sent.push(Uint8Array.from(data));
+    // A dump that answered anything is still running when the send returns (its DONE comes from
+    // a later read), and a socket runs one dump at a time: the next dump of the batch gets EBUSY.
+    this.dumpRunning = false;
     for (const m of decodeMessages(data)) this.handle(m);
   }
 
@@ -299,6 +310,10 @@ export class FakeRtnlKernel implements Transport {
       return;
     }
     if (this.world.silenced.some((f) => this.matches(f, req))) return;
+    if (dump && this.dumpRunning) {
+      this.ack(m, E.EBUSY);
+      return;
+    }
     let intr = 0;
     if (dump && this.world.dumpInterrupts > 0) {
       this.world.dumpInterrupts--;
@@ -306,6 +321,7 @@ export class FakeRtnlKernel implements Transport {
     }
     try {
       const replies = this.dispatch(m, dump);
+      if (dump && replies.length > 0) this.dumpRunning = true;
       for (const r of replies) this.reply(m, { ...r, flags: r.flags | intr });
       if (dump) this.reply(m, { type: NL.NLMSG_DONE, flags: NL.NLM_F_MULTI | intr, header: errnoBytes(0), attrs: [] });
       else if ((m.flags & NL.NLM_F_ACK) !== 0) this.ack(m, 0);
@@ -347,7 +363,7 @@ export class FakeRtnlKernel implements Transport {
         return [];
       case RTNL.RTM_GETADDR:
         if (!dump) throw new KernelError(E.EOPNOTSUPP);
-        return this.addrs().map((a) => ({ ...addrMessage(a), flags: NL.NLM_F_MULTI }));
+        return this.addrs().filter((a) => this.dumpedDevice(m, a.index)).map((a) => ({ ...addrMessage(a), flags: NL.NLM_F_MULTI }));
       case RTNL.RTM_NEWROUTE:
         this.newRoute(m);
         return [];
@@ -356,10 +372,22 @@ export class FakeRtnlKernel implements Transport {
         return [];
       case RTNL.RTM_GETROUTE:
         if (!dump) throw new KernelError(E.EOPNOTSUPP);
-        return this.routes().map((r) => ({ ...routeMessage(r), flags: NL.NLM_F_MULTI }));
+        return this.routes().filter((r) => this.dumpedDevice(m, r.oif, r.nexthopOifs)).map((r) => ({ ...routeMessage(r), flags: NL.NLM_F_MULTI }));
       default:
         throw new KernelError(E.EOPNOTSUPP, `fake kernel: message type ${m.type} not modelled`);
     }
+  }
+
+  /**
+   * Whether a dump lists an entry of device `index` (or using the devices `also`): always,
+   * unless the socket checks strictly and the request names a device (ifa_index, RTA_OIF).
+   */
+  private dumpedDevice(m: IncomingMessage, index: number, also: readonly number[] = []): boolean {
+    if (!this.strictCheck) return true;
+    const wanted = m.type === RTNL.RTM_GETADDR ? decodeIfAddr(m.payload).index : new AttrSet(m.payload, RTMSG_LEN).u32(RTNL.RTA_OIF) ?? 0;
+    if (wanted === 0) return true;
+    if (this.find(wanted, this.netns) === undefined) throw new KernelError(E.ENODEV);
+    return index === wanted || also.includes(wanted);
   }
 
   private find(ref: string | number, netns: string): FakeLink | undefined {
@@ -398,7 +426,9 @@ export class FakeRtnlKernel implements Transport {
     const h = decodeIfInfo(m.payload);
     const a = new AttrSet(m.payload, IFINFOMSG_LEN);
     const name = a.str(RTNL.IFLA_IFNAME);
-    const link = h.index > 0 ? this.find(h.index, this.netns) : name !== undefined ? this.find(name, this.netns) : undefined;
+    // The kernel finds a device by IFLA_IFNAME among its altnames too.
+    const byName = (n: string): FakeLink | undefined => this.find(n, this.netns) ?? this.world.links.find((l) => l.netns === this.netns && (l.altnames ?? []).includes(n));
+    const link = h.index > 0 ? this.find(h.index, this.netns) : name !== undefined ? byName(name) : undefined;
     if (link === undefined) throw new KernelError(E.ENODEV);
     return link;
   }

@@ -7,13 +7,15 @@
  * Issue 17 rows: the hook through the native front door to the daemon (a2) and through the
  * front door without a daemon (a3, it execs the Node hook), node in the hook's environment (e2),
  * `runc run` with the front-door hook, the native wrapper's pass-through, and the daemon's RSS and
- * descriptors after BENCH_CYCLES (default 100,1000) container start/stop cycles.
+ * descriptors after BENCH_CYCLES (default 100,1000) container start/stop cycles; and what a start
+ * reads of a busy host (h).
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { closeSync, copyFileSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Fixture, fixture, ipBatch, tempDir } from './setup.js';
+import { viewHostDevices, viewNamespace } from '../../src/apply/inspect.js';
 import { linkList, linkSetNs } from '../../src/netlink/link.js';
 import { openRoute } from '../../src/netlink/open.js';
 
@@ -347,6 +349,39 @@ function benchRuntime(): void {
   bundle.remove();
 }
 
+/**
+ * What a createRuntime reads of the host, on a host of 500 other links (250 veth pairs with an
+ * address and a route each, in a namespace of the bench's): the whole view it used to read
+ * (links, addresses, routes) against the asked-for device's alone (src/apply/inspect.ts).
+ */
+function benchHostView(): void {
+  const ns = `ondbv${process.pid}`.slice(0, 15);
+  execFileSync('ip', ['netns', 'add', ns]);
+  try {
+    ipBatch(Array.from({ length: 250 }, (_, i) => [`link add v${i}a type veth peer name v${i}b`, `addr add 10.${Math.floor(i / 250)}.${i % 250}.1/24 dev v${i}a`, `link set v${i}a up`, `link set v${i}b up`]).flat(), { netns: ns });
+    const sock = openRoute(`/run/netns/${ns}`);
+    const strict = openRoute(`/run/netns/${ns}`, { strictCheck: true });
+    const calls = 20;
+    const variants: Array<[string, () => void]> = [
+      ['h) host view, whole (500 links)', () => viewNamespace(sock, { addrs: true, routes: true })],
+      ['h) host view, one device (500 links)', () => viewHostDevices(sock, strict, ['v7a'])],
+    ];
+    const samples = variants.map(() => [] as number[]);
+    for (let r = 0; r < (REPS ?? 15); r++) {
+      variants.forEach(([, read], k) => {
+        const t0 = process.hrtime.bigint();
+        for (let i = 0; i < calls; i++) read();
+        samples[k]!.push(ms(t0) / calls);
+      });
+    }
+    variants.forEach(([name], k) => record(name, 1, samples[k]!, 'in-process, per read'));
+    sock.close();
+    strict.close();
+  } finally {
+    spawnSync('ip', ['netns', 'del', ns]);
+  }
+}
+
 function leftovers(): string {
   const links = (JSON.parse(execFileSync('ip', ['-j', 'link', 'show'], { encoding: 'utf8' })) as Array<{ ifname: string }>).map((l) => l.ifname).sort().join(',');
   const netns = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' });
@@ -369,6 +404,7 @@ async function main(): Promise<void> {
     await benchInterleaved(n, [hookVariant(n, 'fallback'), hookVariant(n, 'node'), hookVariant(n, 'engine'), ipBatchVariant, ipPerOpVariant, ...(cni !== undefined ? [cni] : []), ...(n === 1 ? [kernelMoveVariant] : [])]);
   }
   benchRuntime();
+  benchHostView();
   const rss = await peakRssMb();
   const cycles = await daemonCycles(daemon);
   daemon.stop();

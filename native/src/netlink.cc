@@ -52,13 +52,9 @@ int OpenInCurrentNetns(int protocol, int bufBytes, int recvTimeoutMs, bool stric
   // Extended acks carry the kernel's own error text; best effort on old kernels.
   setsockopt(fd, SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof one);
   setsockopt(fd, SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof one);
-  // Strict checking makes the kernel honour a dump request's filters (an ifindex, RTA_OIF);
-  // without it they are ignored and the whole table comes back.
-  if (strictCheck && setsockopt(fd, SOL_NETLINK, NETLINK_GET_STRICT_CHK, &one, sizeof one) < 0) {
-    *err = errno;
-    close(fd);
-    return -1;
-  }
+  // Strict checking makes the kernel honour a dump request's filters (an ifindex, RTA_OIF).
+  // Best effort: a kernel before 4.20 ignores the filters and sends the whole table.
+  if (strictCheck) setsockopt(fd, SOL_NETLINK, NETLINK_GET_STRICT_CHK, &one, sizeof one);
   struct sockaddr_nl local = {};
   local.nl_family = AF_NETLINK;
   if (bind(fd, reinterpret_cast<struct sockaddr*>(&local), sizeof local) < 0) {

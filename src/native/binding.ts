@@ -12,7 +12,7 @@ export interface NativeBinding {
   /**
    * Netlink socket of `protocol`, created inside the netns at `netnsPath` (current netns when null);
    * `recvTimeoutMs` > 0 sets SO_RCVTIMEO: a receive the kernel never answers fails EAGAIN;
-   * `strictCheck` sets NETLINK_GET_STRICT_CHK: the kernel validates dump requests and honours their filters.
+   * `strictCheck` sets NETLINK_GET_STRICT_CHK where the kernel has it (4.20): it validates dump requests and honours their filters.
    */
   netlinkOpen(protocol: number, netnsPath: string | null, bufBytes: number, recvTimeoutMs?: number, strictCheck?: boolean): number;
   netlinkSend(fd: number, data: Uint8Array): number;

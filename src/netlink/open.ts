@@ -11,7 +11,7 @@ const BUFFER_BYTES = 4 * 1024 * 1024;
 export const RECV_TIMEOUT_MS = 5000;
 
 export interface SocketOptions {
-  /** NETLINK_GET_STRICT_CHK: the kernel honours a dump's filters (rtnetlink address and route dumps by device). */
+  /** NETLINK_GET_STRICT_CHK: the kernel honours a dump's filters (address and route dumps by device); an older kernel sends everything. */
   strictCheck?: boolean;
 }
 

@@ -1,14 +1,30 @@
 /**
- * ethtool over one generic netlink socket: the family id and the feature names resolved once,
- * then typed reads and writes.
+ * ethtool over one generic netlink socket: the family id resolved once, the feature names once
+ * per process, then typed reads and writes.
  */
 import { ETHTOOL } from '../netlink/constants.js';
 import { type EthtoolFeatures, ethtoolFeaturesGet, ethtoolFeaturesSet, ethtoolPrivFlagsGet, ethtoolPrivFlagsSet, ethtoolStringSetGet } from '../netlink/ethtool-ops.js';
 import { genlFamilies } from '../netlink/genl.js';
 import type { NetlinkSocket } from '../netlink/socket.js';
 
+/** What a kernel says once and for all, kept by whoever shares it between sessions. */
+export interface KernelTables {
+  featureNames?: readonly string[];
+}
+
+/**
+ * The running kernel's tables, for every session on a real socket: the feature names
+ * (netdev_features_strings, one table for every device and namespace, fixed while the kernel
+ * runs) are read once per process, so the resident engine reads them once, not per request.
+ */
+export const runningKernel: KernelTables = {};
+
 export class EthtoolSession {
-  constructor(readonly sock: NetlinkSocket) {}
+  /** `kernel`: tables shared with other sessions on the same kernel; a session of its own by default (a fake kernel's). */
+  constructor(
+    readonly sock: NetlinkSocket,
+    private readonly kernel: KernelTables = {},
+  ) {}
 
   private family(): number {
     return genlFamilies.ethtool(this.sock);
@@ -20,7 +36,7 @@ export class EthtoolSession {
   private featureNames(): readonly string[] | undefined {
     if (this.names === undefined) {
       try {
-        this.names = this.sock.run(ethtoolStringSetGet(this.family(), ETHTOOL.ETH_SS_FEATURES));
+        this.names = this.kernel.featureNames ??= this.sock.run(ethtoolStringSetGet(this.family(), ETHTOOL.ETH_SS_FEATURES));
       } catch {
         this.names = null;
       }

@@ -23,7 +23,7 @@ import type { Link } from '../netlink/link.js';
 import { dropClaim, writeClaim } from '../state/device-lock.js';
 import type { DeviceIdentity } from '../state/identity.js';
 import { pinNetnsPath, unpinNetns } from '../state/netns-pin.js';
-import { processStartTime } from '../state/proc-start.js';
+import { ownStartTime, processStartTime } from '../state/proc-start.js';
 import type { ContainerDevice, ContainerRecord, Journal, TeardownMode } from '../state/records.js';
 import type { StateDir } from '../state/state-dir.js';
 import type { HookNamespaces } from './hook-namespaces.js';
@@ -123,7 +123,7 @@ function newJournal(state: OciState, teardown: TeardownMode, plan: MovePlan, ori
     const identity = identities.get(t.spec.hostName);
     if (original !== undefined && identity !== undefined) devices.push(journalDevice(t, original, identity, plan.ethtool?.plans.get(t.spec.hostName)));
   }
-  const journal: Journal = { version: 1, id: state.id, teardown, hookPid: process.pid, hookStart: processStartTime(process.pid) ?? '', devices };
+  const journal: Journal = { version: 1, id: state.id, teardown, hookPid: process.pid, hookStart: ownStartTime() ?? '', devices };
   // Without a pid (an NRI pod given by its netns path) recovery has only the pin to enter the netns by.
   const containerStart = state.pid !== undefined ? processStartTime(state.pid) : undefined;
   if (state.pid !== undefined && containerStart !== undefined) {

@@ -6,7 +6,7 @@
  */
 import { fstatSync } from 'node:fs';
 import { type NamespaceView, PER_DEVICE_READS, viewHostDevices, viewNamespace } from '../apply/inspect.js';
-import { EthtoolSession } from '../ethtool/session.js';
+import { EthtoolSession, runningKernel } from '../ethtool/session.js';
 import { type Link, linkGet } from '../netlink/link.js';
 import { NetlinkError } from '../netlink/message.js';
 import { openGeneric, openRoute } from '../netlink/open.js';
@@ -66,7 +66,7 @@ export class HookNamespaces {
     const key = inContainer ? 'container' : 'host';
     let s = this.sessions.get(key);
     if (s === undefined) {
-      s = new EthtoolSession(openGeneric(inContainer ? this.ctrPath : null));
+      s = new EthtoolSession(openGeneric(inContainer ? this.ctrPath : null), runningKernel);
       this.keep(s.sock);
       this.sessions.set(key, s);
     }

@@ -10,7 +10,7 @@
  * A device that cannot be identified is reported missing and nothing is done
  * to whatever now carries its name.
  */
-import { EthtoolSession } from '../ethtool/session.js';
+import { EthtoolSession, runningKernel } from '../ethtool/session.js';
 import { bringHome, chooseHostName, configureAtHome } from '../apply/bring-home.js';
 import type { Loss } from '../state/device-record.js';
 import type { HomeOptions } from '../apply/restore.js';
@@ -93,7 +93,7 @@ export function restoreDevices(state: ContainerRecord | Journal): TeardownResult
   let ctr: NetlinkSocket | undefined;
   // ethtool state comes back on the host side, after the move: one session for every device.
   let genl: EthtoolSession | undefined;
-  const opts: HomeOptions = { ethtool: () => (genl ??= new EthtoolSession(openGeneric(null))) };
+  const opts: HomeOptions = { ethtool: () => (genl ??= new EthtoolSession(openGeneric(null), runningKernel)) };
   try {
     const ctrPath = containerNetnsPath(state);
     const ctrIno = ctrPath !== undefined ? netnsInode(ctrPath) : undefined;

@@ -15,6 +15,18 @@ export function processStartTime(pid: number): string | undefined {
   return fields[19];
 }
 
+let ownStart: string | undefined;
+
+/**
+ * This process's start time, read once: it cannot change while the process lives, and the resident
+ * engine would otherwise read /proc/self/stat for every request's journal (0.2 to 0.8 ms each for a
+ * process with Node's threads, measured).
+ */
+export function ownStartTime(): string | undefined {
+  ownStart ??= processStartTime(process.pid);
+  return ownStart;
+}
+
 export function processAlive(pid: number, start: string): boolean {
   const now = processStartTime(pid);
   return now !== undefined && now === start;

@@ -72,6 +72,16 @@ describe('feature names from the string set', () => {
     }
   });
 
+  test('sessions sharing the kernel\'s tables (the resident engine: one session per request) ask for the names once in all', () => {
+    const { kernel, sock } = world();
+    const shared = {};
+    for (let i = 0; i < 3; i++) new EthtoolSession(new NetlinkSocket(kernel, `request${i}`), shared).features(4);
+    assert.equal(kernel.stringSetLookups, 1);
+    // Unshared, every session asks again: a fake kernel of each test its own names.
+    new EthtoolSession(sock).features(4);
+    assert.equal(kernel.stringSetLookups, 2);
+  });
+
   for (const [what, strsetNames] of [['a string set shorter than the bit set (its last bit unnamed)', FAKE_FEATURE_TABLE.slice(0, -1)], ['a kernel without the string set (EOPNOTSUPP)', null]] as const) {
     test(`${what}: the session reads verbosely, and no feature goes by a made-up name`, () => {
       const kernel = new FakeEthtoolKernel({ familyId: 0x1b, strsetNames });

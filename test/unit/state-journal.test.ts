@@ -8,7 +8,7 @@ import type { HostOriginal } from '../../src/state/device-record.js';
 import { verdict } from '../../src/hook/recover.js';
 import { writeFileAtomic } from '../../src/state/atomic-file.js';
 import { listContainerIds, readDevices, readJournal, removeContainerDir, writeDevices, writeJournal } from '../../src/state/container-store.js';
-import { processAlive, processStartTime } from '../../src/state/proc-start.js';
+import { ownStartTime, processAlive, processStartTime } from '../../src/state/proc-start.js';
 import type { Journal } from '../../src/state/records.js';
 import { StateDir } from '../../src/state/state-dir.js';
 
@@ -102,6 +102,9 @@ test('process liveness uses pid and start time, so a reused pid is not mistaken 
   assert.equal(processAlive(process.pid, `${start}0`), false);
   const child = spawnSync('true');
   assert.equal(processAlive(child.pid!, '1'), false);
+  // The journal's hookStart: this process's own, read once and kept.
+  assert.equal(ownStartTime(), start);
+  assert.equal(ownStartTime(), start);
 });
 
 test('recovery verdicts: dead writer -> recover; live writer -> leave; devices.json supersedes a journal', () => {

@@ -44,12 +44,12 @@ export const PER_DEVICE_READS = 16;
  * own is absent), their addresses, and the routes that use them. Up to PER_DEVICE_READS names the
  * kernel is asked for just those (a get per name; address and route dumps filtered by device on
  * `filtered`, a strict-checking socket), so a start costs the same on a host with a thousand
- * pods' links and routes as on an empty one (a whole view of 500 links: 25 ms here). Past it,
+ * pods' links and routes as on an empty one (a whole view of 500 links: 14 ms here). Past it,
  * the whole view.
  */
 export function viewHostDevices(sock: NetlinkSocket, filtered: NetlinkSocket, names: readonly string[]): NamespaceView {
-  if (names.length > PER_DEVICE_READS) return viewNamespace(sock, { addrs: true, routes: true });
   const unique = [...new Set(names)];
+  if (unique.length > PER_DEVICE_READS) return viewNamespace(sock, { addrs: true, routes: true });
   const links: Link[] = [];
   sock.runBatch(unique.map((name) => linkGet({ name }))).forEach((o, i) => {
     // The kernel finds a device by an altname too; a createRuntime names devices by their name.
@@ -70,9 +70,9 @@ export function viewHostDevices(sock: NetlinkSocket, filtered: NetlinkSocket, na
     if (!a.ok) throw a.error;
     if (!r.ok) throw r.error;
     present.push(l);
-    addrs.push(...(a.value as Addr[]));
+    addrs.push(...a.value);
     // A multipath route over two of the devices comes back in both dumps: listed once, as in a whole dump.
-    for (const route of r.value as Route[]) {
+    for (const route of r.value) {
       const key = JSON.stringify(route);
       if (!seen.has(key)) {
         seen.add(key);

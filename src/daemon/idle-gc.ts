@@ -35,7 +35,15 @@ export function idleGc(growthBytes: number = GROWTH_BYTES): IdleGc {
   let live = used();
   let timer: NodeJS.Timeout | undefined;
   const collect = (): void => {
-    gc!();
+    // Compacting too: V8's own heuristics evacuate only the most fragmented pages, so the old
+    // space kept pages of garbage-free holes and grew 9 -> 12 MB over 1,000 containers with its
+    // live set at 7 MB. Only this collection compacts (nobody waits for it); V8's own do not.
+    setFlagsFromString('--compact-on-every-full-gc');
+    try {
+      gc!();
+    } finally {
+      setFlagsFromString('--no-compact-on-every-full-gc');
+    }
     live = used();
   };
   const cancel = (): void => {

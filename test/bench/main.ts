@@ -30,9 +30,10 @@ const CYCLES = (process.env.BENCH_CYCLES ?? '100,1000').split(',').map(Number) a
 const HOOK_ENV = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('NODE_')));
 const SIZES = (process.env.BENCH_SIZES ?? '1,8,64,256').split(',').map(Number);
 const REPS = process.env.BENCH_REPS !== undefined ? Number(process.env.BENCH_REPS) : undefined;
-// N=1 is the common case and the noisiest (one netns move, 15 to 30 ms from one second to the next):
-// 25 samples there keep its medians within about a millisecond of each other from run to run.
-const reps = (n: number): number => REPS ?? (n >= 256 ? 3 : n >= 64 ? 7 : n >= 8 ? 9 : 25);
+// N=1 is the common case and the noisiest: one netns move costs the kernel 13 to 50 ms from one
+// sample to the next, and with 25 samples the medians of two equal variants still differed by up
+// to 8 ms between runs. 61 samples cost a minute.
+const reps = (n: number): number => REPS ?? (n >= 256 ? 3 : n >= 64 ? 7 : n >= 8 ? 9 : 61);
 
 const ms = (t0: bigint): number => Number(process.hrtime.bigint() - t0) / 1e6;
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -313,7 +314,7 @@ function benchRuntime(): void {
   const kinds = [false, '/bin/true', 'node', 'front door'] as const;
   const bundles = kinds.map((k) => busyboxBundle(k));
   const samples = kinds.map(() => [] as number[]);
-  for (let r = 0; r < (REPS ?? 31); r++) {
+  for (let r = 0; r < (REPS ?? 61); r++) {
     for (let k = 0; k < kinds.length; k++) {
       const i = (k + r) % kinds.length;
       const id = `ondbench${process.pid}${r}x${i}`;

@@ -88,15 +88,36 @@ function hookVariant(n: number, via: 'node' | 'engine' | 'fallback'): Variant {
 }
 
 /**
- * The variants take turns, one sample each per round (the order rotating), so a slow spell of this
- * machine (the kernel's netns move varies by 2x from one second to the next) falls on all of them
+ * A fresh order for each round's variants, from a seeded generator (the same orders every run).
+ * A fixed rotation kept the same neighbours: whatever ran right after a Node hook paid its
+ * process's exit, 4 to 5 ms at the start of the next (measured with runc run and a no-op hook),
+ * and the front door always came right after the Node hook.
+ */
+let seed = 0x5eed;
+function roundOrder(n: number): number[] {
+  const next = (): number => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const order = Array.from({ length: n }, (_, i) => i);
+  for (let i = n - 1; i > 0; i--) {
+    const j = Math.floor(next() * (i + 1));
+    [order[i], order[j]] = [order[j]!, order[i]!];
+  }
+  return order;
+}
+
+/**
+ * The variants take turns, one sample each per round (in an order drawn afresh each round), so a
+ * slow spell of this machine (the kernel's netns move varies by 2x from one second to the next) falls on all of them
  * alike and the ratios compare like with like.
  */
 async function benchInterleaved(n: number, variants: Variant[]): Promise<void> {
   const samples = variants.map(() => [] as number[]);
   for (let r = 0; r < reps(n); r++) {
-    for (let k = 0; k < variants.length; k++) {
-      const i = (k + r) % variants.length;
+    for (const i of roundOrder(variants.length)) {
       const v = variants[i]!;
       samples[i]!.push(v === kernelMoveVariant ? await timeKernelMove(v.tag) : await timeOne(n, v.tag, (f) => v.body(f, r)));
     }
@@ -315,8 +336,7 @@ function benchRuntime(): void {
   const bundles = kinds.map((k) => busyboxBundle(k));
   const samples = kinds.map(() => [] as number[]);
   for (let r = 0; r < (REPS ?? 61); r++) {
-    for (let k = 0; k < kinds.length; k++) {
-      const i = (k + r) % kinds.length;
+    for (const i of roundOrder(kinds.length)) {
       const id = `ondbench${process.pid}${r}x${i}`;
       const t0 = process.hrtime.bigint();
       check('runc', ['run', '-b', bundles[i]!.path, id]);

@@ -158,10 +158,7 @@ export class StateDir {
 
   /** The journals index (container-store.ts); `create` false: the path, checked when it exists. */
   journalsDir(create: boolean): string {
-    if (create) return this.sub('journals');
-    const d = join(this.root, 'journals');
-    this.verified(this.root, d);
-    return d;
+    return this.topDir('journals', create);
   }
 
   /** The index entry saying container `id` has a journal; the id is checked before it becomes a path. */
@@ -175,8 +172,13 @@ export class StateDir {
   }
 
   statusDir(create: boolean): string {
-    if (create) return this.sub('status');
-    const d = join(this.root, 'status');
+    return this.topDir('status', create);
+  }
+
+  /** A directory right under the root: made (and checked) with `create`, else its path, checked when it exists. */
+  private topDir(name: 'journals' | 'status', create: boolean): string {
+    if (create) return this.sub(name);
+    const d = join(this.root, name);
     this.verified(this.root, d);
     return d;
   }

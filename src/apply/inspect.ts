@@ -43,11 +43,11 @@ export const PER_DEVICE_READS = 16;
  * The host as a createRuntime needs it: the links named `names` (a name no link has as its
  * own is absent), their addresses, and the routes that use them. Up to PER_DEVICE_READS names the
  * kernel is asked for just those (a get per name; address and route dumps filtered by device on
- * `filtered`, a strict-checking socket), so a start costs the same on a host with a thousand
- * pods' links and routes as on an empty one (a whole view of 500 links: 14 ms here). Past it,
- * the whole view.
+ * the socket `filtering` opens, a strict-checking one, when some device exists), so a start costs
+ * the same on a host with a thousand pods' links and routes as on an empty one (a whole view of
+ * 500 links: 14 ms here). Past it, the whole view.
  */
-export function viewHostDevices(sock: NetlinkSocket, filtered: NetlinkSocket, names: readonly string[]): NamespaceView {
+export function viewHostDevices(sock: NetlinkSocket, filtering: () => NetlinkSocket, names: readonly string[]): NamespaceView {
   const unique = [...new Set(names)];
   if (unique.length > PER_DEVICE_READS) return viewNamespace(sock, { addrs: true, routes: true });
   const links: Link[] = [];
@@ -60,11 +60,11 @@ export function viewHostDevices(sock: NetlinkSocket, filtered: NetlinkSocket, na
   const addrs: Addr[] = [];
   const routes: Route[] = [];
   const seen = new Set<string>();
+  const filtered = links.length > 0 ? filtering() : sock;
   // One dump at a time: the kernel runs a single dump per socket (a second in the same batch fails EBUSY).
   for (const l of links) {
-    const [a] = filtered.runBatch([addrListOf(l.index)]);
-    const [r] = filtered.runBatch([routeListVia(l.index)]);
-    if (a === undefined || r === undefined) continue;
+    const a = filtered.runBatch([addrListOf(l.index)])[0]!;
+    const r = filtered.runBatch([routeListVia(l.index)])[0]!;
     // Gone since the get (deleted, moved): absent, as if the get had not found it.
     if ((!a.ok && a.error.code === 'ENODEV') || (!r.ok && r.error.code === 'ENODEV')) continue;
     if (!a.ok) throw a.error;

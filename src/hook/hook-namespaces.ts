@@ -5,7 +5,7 @@
  * Everything opened here is closed by close().
  */
 import { fstatSync } from 'node:fs';
-import { type NamespaceView, PER_DEVICE_READS, viewHostDevices, viewNamespace } from '../apply/inspect.js';
+import { type NamespaceView, viewHostDevices, viewNamespace } from '../apply/inspect.js';
 import { EthtoolSession, runningKernel } from '../ethtool/session.js';
 import { type Link, linkGet } from '../netlink/link.js';
 import { NetlinkError } from '../netlink/message.js';
@@ -38,10 +38,8 @@ export class HookNamespaces {
       this.ctrFd = this.keep(new NetnsFd(ctrPath));
       this.hostNetnsIno = fstatSync(this.hostFd.fd).ino;
       this.ctrNetnsIno = fstatSync(this.ctrFd.fd).ino;
-      this.hostView = kernelStep('reading the host network namespace (links, addresses, routes)', devices, () => {
-        if (devices.length === 0 || devices.length > PER_DEVICE_READS) return viewHostDevices(this.host, this.host, devices);
-        return viewHostDevices(this.host, this.keep(openRoute(null, { strictCheck: true })), devices);
-      });
+      const filtering = (): NetlinkSocket => this.keep(openRoute(null, { strictCheck: true }));
+      this.hostView = kernelStep('reading the host network namespace (links, addresses, routes)', devices, () => viewHostDevices(this.host, filtering, devices));
       this.ctrView = kernelStep("reading the container's network namespace (links, addresses)", devices, () => viewNamespace(this.ctr, { addrs: true }));
     } catch (e) {
       this.close();

@@ -111,8 +111,8 @@ function roundOrder(n: number): number[] {
 
 /**
  * The variants take turns, one sample each per round (in an order drawn afresh each round), so a
- * slow spell of this machine (the kernel's netns move varies by 2x from one second to the next) falls on all of them
- * alike and the ratios compare like with like.
+ * slow spell of this machine (the kernel's netns move varies by 2x from one second to the next)
+ * falls on all of them alike and the ratios compare like with like.
  */
 async function benchInterleaved(n: number, variants: Variant[]): Promise<void> {
   const samples = variants.map(() => [] as number[]);
@@ -385,7 +385,7 @@ function benchHostView(): void {
     const calls = 20;
     const variants: Array<[string, () => void]> = [
       ['h) host view, whole (500 links)', () => viewNamespace(sock, { addrs: true, routes: true })],
-      ['h) host view, one device (500 links)', () => viewHostDevices(sock, strict, ['v7a'])],
+      ['h) host view, one device (500 links)', () => viewHostDevices(sock, () => strict, ['v7a'])],
     ];
     const samples = variants.map(() => [] as number[]);
     for (let r = 0; r < (REPS ?? 15); r++) {

@@ -42,7 +42,7 @@ test('the named devices only: no link dump, and addresses and routes filtered by
   const { kernel, sock, strict } = busyHost();
   const whole = viewNamespace(sock, { addrs: true, routes: true });
   const from = kernel.requests.length;
-  const view = viewHostDevices(sock, strict, ['eth1', 'eth2']);
+  const view = viewHostDevices(sock, () => strict, ['eth1', 'eth2']);
   assert.equal(dumpsSince(kernel, from, RTNL.RTM_GETLINK), 0, 'links are read by name, not dumped');
   assert.deepEqual(view.links, whole.links.filter((l) => l.name === 'eth1' || l.name === 'eth2'));
   assert.deepEqual(view.addrs, whole.addrs.filter((a) => a.index === 7 || a.index === 8));
@@ -55,24 +55,24 @@ test('the named devices only: no link dump, and addresses and routes filtered by
 
 test('a name no link has is absent; so is an altname (devices are named by their name); other errors throw', () => {
   const { kernel, sock, strict } = busyHost(2);
-  const view = viewHostDevices(sock, strict, ['nope', 'enp7s0', 'eth2', 'eth2']);
+  const view = viewHostDevices(sock, () => strict, ['nope', 'enp7s0', 'eth2', 'eth2']);
   assert.deepEqual(view.links.map((l) => l.name), ['eth2']);
   assert.deepEqual(view.addrs.map((a) => a.index), [8]);
   kernel.fail(E.EPERM, undefined, { type: RTNL.RTM_GETLINK, times: 1 });
-  assert.throws(() => viewHostDevices(sock, strict, ['eth1']), (e: unknown) => (e as { code?: string }).code === 'EPERM');
+  assert.throws(() => viewHostDevices(sock, () => strict, ['eth1']), (e: unknown) => (e as { code?: string }).code === 'EPERM');
 });
 
 test('a device gone between its get and its dumps is absent, as if the get had not found it', () => {
   const { kernel, sock, strict } = busyHost(2);
   kernel.fail(E.ENODEV, undefined, { type: RTNL.RTM_GETROUTE, times: 1 });
-  const view = viewHostDevices(sock, strict, ['eth1', 'eth2']);
+  const view = viewHostDevices(sock, () => strict, ['eth1', 'eth2']);
   assert.deepEqual(view.links.map((l) => l.name), ['eth2']);
   assert.deepEqual(view.addrs.map((a) => a.index), [8]);
 });
 
 test('a socket that does not check strictly gets whole dumps: the same devices and addresses, routes a superset', () => {
   const { sock } = busyHost(5);
-  const view = viewHostDevices(sock, sock, ['eth1']);
+  const view = viewHostDevices(sock, () => sock, ['eth1']);
   assert.deepEqual(view.links.map((l) => l.name), ['eth1']);
   assert.deepEqual(view.addrs.map((a) => a.index), [7]);
   assert.ok(view.routes.filter(uses(7)).length === 2 && view.routes.length > 2);
@@ -82,7 +82,7 @@ test(`past ${PER_DEVICE_READS} devices the whole view is read (one dump each ins
   const { kernel, sock, strict } = busyHost(PER_DEVICE_READS + 1);
   const names = Array.from({ length: PER_DEVICE_READS + 1 }, (_, i) => `veth${i}`);
   const from = kernel.requests.length;
-  const view = viewHostDevices(sock, strict, names);
+  const view = viewHostDevices(sock, () => strict, names);
   assert.equal(dumpsSince(kernel, from, RTNL.RTM_GETLINK), 1);
   assert.deepEqual(view, viewNamespace(sock, { addrs: true, routes: true }));
 });

@@ -51,10 +51,17 @@ const NAMESPACES = ['net', 'mnt', 'pid'] as const;
  */
 function sameNamespaces(pid: number): boolean {
   try {
-    return NAMESPACES.every((ns) => statSync(`/proc/${pid}/ns/${ns}`).ino === statSync(`/proc/self/ns/${ns}`).ino);
+    const own = ownNamespaces();
+    return NAMESPACES.every((ns, i) => statSync(`/proc/${pid}/ns/${ns}`).ino === own[i]);
   } catch {
     return false;
   }
+}
+
+/** The daemon's own namespaces, read once: they never change (the native shim's setns steps back before it returns, or aborts). */
+let ownInodes: number[] | undefined;
+function ownNamespaces(): number[] {
+  return (ownInodes ??= NAMESPACES.map((ns) => statSync(`/proc/self/ns/${ns}`).ino));
 }
 
 /** Relative --policy and --log-file paths mean what they mean for a hook started in the front door's cwd. */

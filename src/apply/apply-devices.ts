@@ -13,7 +13,7 @@ import { formatIp } from '../config/ip.js';
 import { wantsEthtool } from '../ethtool/plan.js';
 import { type Addr, type AddrOptions, addrAdd, addrDel } from '../netlink/addr.js';
 import { RTNL } from '../netlink/constants.js';
-import { type Link, linkGet, linkList, linkSetNs, linkSetUp } from '../netlink/link.js';
+import { type Link, linkList, linkSetNs, linkSetUp } from '../netlink/link.js';
 import { type Route, routeAdd, routeDel, routeList, routeReplace, type RouteInput } from '../netlink/route.js';
 import { NetlinkError } from '../netlink/message.js';
 import type { NetlinkSocket, Request } from '../netlink/socket.js';
@@ -29,6 +29,7 @@ import { type ProcSys, procSysIn } from './proc-sys.js';
 import { type HostExtras, saveAddress, snapshotHost } from './host-original.js';
 import type { DeviceRecord, HostOriginal, Loss } from '../state/device-record.js';
 import { bringHome } from './bring-home.js';
+import { linkIfPresent } from './host-names.js';
 import { addOrder, addressOptions, type HomeOptions } from './restore.js';
 import type { DhcpLease } from '../dhcp/lease.js';
 import type { Transaction } from './transaction.js';
@@ -213,10 +214,14 @@ async function moveAll(env: ApplyEnv, targets: readonly DeviceTarget[], hostView
   return placed;
 }
 
-/** Is the device still in the host netns (its move never happened)? */
+/**
+ * Is the device still in the host netns (its move never happened)? When the host cannot even be
+ * read, it is taken to have moved: the undo then looks for it in the container, and says so if it is in neither.
+ */
 function stillOnHost(host: NetlinkSocket, index: number, id: DeviceIdentity): boolean {
   try {
-    return identifies(host.run(linkGet({ index })), id, 'host');
+    const link = linkIfPresent(host, { index });
+    return link !== undefined && identifies(link, id, 'host');
   } catch {
     return false;
   }

@@ -7,7 +7,8 @@
 import type { HostOriginal, Loss } from '../state/device-record.js';
 import { linkStateRequests } from './link-attributes.js';
 import { uniqueLosses } from './losses.js';
-import { type HomeOptions, hostNames, moveHome, prepareForHome, restoreHostConfig } from './restore.js';
+import { type NameTaken, linkIfPresent, takenAmong, takenIn } from './host-names.js';
+import { type HomeOptions, moveHome, prepareForHome, restoreHostConfig } from './restore.js';
 import { type Link, linkGet, linkList, linkSetName } from '../netlink/link.js';
 import type { NetlinkSocket } from '../netlink/socket.js';
 import { type DeviceIdentity, identifies } from '../state/identity.js';
@@ -18,13 +19,12 @@ import { type DeviceIdentity, identifies } from '../state/identity.js';
  * with a letter a..z) checked free. The kernel then never moves a device home and refuses its
  * name half way.
  */
-export function chooseHostName(hostLinks: readonly Link[], original: HostOriginal, self?: number): string {
-  const taken = hostNames(hostLinks, self);
-  if (!taken.has(original.name)) return original.name;
+export function chooseHostName(taken: NameTaken, original: HostOriginal): string {
+  if (!taken(original.name)) return original.name;
   const base = `ond${original.index}`;
   for (const suffix of ['', ...'abcdefghijklmnopqrstuvwxyz']) {
     const name = `${base}${suffix}`;
-    if (!taken.has(name)) return name;
+    if (!taken(name)) return name;
   }
   throw new Error(`no free host name for ${original.name} (it and ${base}, ${base}a..z are taken)`);
 }
@@ -37,12 +37,16 @@ function survivorOf(links: readonly Link[], id: DeviceIdentity, preferIndex: num
   return hits.length === 1 ? hits[0] : hits.find((l) => l.index === preferIndex);
 }
 
+
+/**
+ * Is the link still in the netns its move home left from? When even that cannot be read, it is
+ * taken to be: the move's own error is the one reported, not a guess about where the device went.
+ */
 function stillIn(sock: NetlinkSocket, index: number): boolean {
   try {
-    sock.run(linkGet({ index }));
-    return true;
+    return linkIfPresent(sock, { index }) !== undefined;
   } catch {
-    return false;
+    return true;
   }
 }
 
@@ -54,12 +58,13 @@ export interface Home {
 
 /**
  * Brings the container-side `link` home. Throws only when the device could not be moved;
- * whatever else could not be restored is in `losses`. `hostLinks`: the host's links now, when
- * the caller has them.
+ * whatever else could not be restored is in `losses`. The host's names are asked of the
+ * kernel name by name; only a move refused half way reads every host link (to find the device by identity).
  */
-export function bringHome(ctr: NetlinkSocket, host: NetlinkSocket, hostFd: number, link: Link, original: HostOriginal, id: DeviceIdentity | undefined, opts: HomeOptions = {}, hostLinks: readonly Link[] = host.run(linkList())): Home {
-  const name = chooseHostName(hostLinks, original);
-  const before = prepareForHome(ctr, link, original, hostNames(hostLinks));
+export function bringHome(ctr: NetlinkSocket, host: NetlinkSocket, hostFd: number, link: Link, original: HostOriginal, id: DeviceIdentity | undefined, opts: HomeOptions = {}): Home {
+  const onHost = takenIn(host);
+  const name = chooseHostName(onHost, original);
+  const before = prepareForHome(ctr, link, original, onHost);
   try {
     return { as: name, losses: uniqueLosses([...before, ...moveHome(ctr, host, hostFd, link.index, original, name, opts)]) };
   } catch (e) {
@@ -68,7 +73,7 @@ export function bringHome(ctr: NetlinkSocket, host: NetlinkSocket, hostFd: numbe
     const now = host.run(linkList());
     const home = survivorOf(now, id, link.index);
     if (home === undefined) throw e;
-    const aside = chooseHostName(now, original, home.index);
+    const aside = chooseHostName(takenAmong(now, home.index), original);
     return { as: aside, losses: uniqueLosses([...before, ...configureAtHome(host, home, original, aside, opts)]) };
   }
 }
@@ -77,7 +82,7 @@ export function bringHome(ctr: NetlinkSocket, host: NetlinkSocket, hostFd: numbe
 export function configureAtHome(host: NetlinkSocket, link: Link, original: HostOriginal, name: string, opts: HomeOptions = {}): Loss[] {
   // Bounced only when something differs: a rename of an up link is EBUSY, and some drivers refuse a live MAC change.
   const bounce = link.name !== name || linkStateRequests(link, original).length > 0;
-  const losses = prepareForHome(host, { ...link, up: link.up && bounce }, original, hostNames(host.run(linkList()), link.index));
+  const losses = prepareForHome(host, { ...link, up: link.up && bounce }, original, takenIn(host, link.index));
   if (link.name !== name) host.run(linkSetName(link.index, name));
   const now = host.run(linkGet({ index: link.index }));
   return uniqueLosses([...losses, ...restoreHostConfig(host, now, original, opts)]);

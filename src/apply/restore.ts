@@ -18,13 +18,14 @@
 import { constants as osConstants } from 'node:os';
 import type { HostOriginal, Loss, SavedAddress, SavedRoute } from '../state/device-record.js';
 import { fromB64 } from './host-original.js';
+import { type NameTaken, takenIn } from './host-names.js';
 import { type Ipv6Conf, procIpv6Conf } from './host-extras.js';
 import { linkStateRequests } from './link-attributes.js';
 import type { EthtoolSession } from '../ethtool/session.js';
 import { type AddrOptions, addrAdd, addrList } from '../netlink/addr.js';
 import { RTNL, RTNL3 } from '../netlink/constants.js';
 import { linkSetInetConf } from '../netlink/inet-conf.js';
-import { type Link, linkAltname, linkGet, linkList, linkSetNs, linkSetUp } from '../netlink/link.js';
+import { type Link, linkAltname, linkGet, linkSetNs, linkSetUp } from '../netlink/link.js';
 import { type RouteInput, routeAdd, routeReplace } from '../netlink/route.js';
 import type { NetlinkSocket, Request } from '../netlink/socket.js';
 
@@ -58,22 +59,11 @@ function runEach(sock: NetlinkSocket, device: string, items: ReadonlyArray<{ wha
   });
 }
 
-/** Every name in use on the host (names and altnames), but the link `self`'s. */
-export function hostNames(hostLinks: readonly Link[], self?: number): Set<string> {
-  const taken = new Set<string>();
-  for (const l of hostLinks) {
-    if (l.index === self) continue;
-    taken.add(l.name);
-    for (const a of l.altnames ?? []) taken.add(a);
-  }
-  return taken;
-}
-
 /**
  * Down, the table's link attributes back, and the altnames cleared that would stop the move
  * home or are not the host's. Runs on the socket of the netns the link is in.
  */
-export function prepareForHome(sock: NetlinkSocket, link: Link, original: HostOriginal, taken: ReadonlySet<string>): Loss[] {
+export function prepareForHome(sock: NetlinkSocket, link: Link, original: HostOriginal, taken: NameTaken): Loss[] {
   const losses: Loss[] = [];
   const device = original.name;
   const items: Array<{ what: string; request: Request<void> }> = [];
@@ -82,7 +72,7 @@ export function prepareForHome(sock: NetlinkSocket, link: Link, original: HostOr
   const mine = new Set(original.altnames ?? []);
   for (const a of link.altnames ?? []) {
     if (!mine.has(a)) items.push({ what: `altname ${a} (the container's)`, request: linkAltname(link.index, a, false) });
-    else if (taken.has(a)) {
+    else if (taken(a)) {
       items.push({ what: `altname ${a}`, request: linkAltname(link.index, a, false) });
       losses.push({ device, what: `altname ${a}`, why: 'the name is taken on the host' });
     }
@@ -114,11 +104,10 @@ export function restoreHostConfig(host: NetlinkSocket, link: Link, original: Hos
   };
   const items: Array<{ what: string; request: Request<void> }> = [];
   const has = new Set(link.altnames ?? []);
-  let taken: Set<string> | undefined;
+  const taken = takenIn(host, link.index);
   for (const a of original.altnames ?? []) {
     if (has.has(a)) continue;
-    taken ??= hostNames(host.run(linkList()), link.index);
-    if (taken.has(a)) losses.push({ device, what: `altname ${a}`, why: 'the name is taken on the host' });
+    if (taken(a)) losses.push({ device, what: `altname ${a}`, why: 'the name is taken on the host' });
     else items.push({ what: `altname ${a}`, request: linkAltname(link.index, a, true) });
   }
   const v4 = inet4Diff(link, original);

@@ -7,8 +7,8 @@
 import { fstatSync } from 'node:fs';
 import { type NamespaceView, viewHostDevices, viewNamespace } from '../apply/inspect.js';
 import { EthtoolSession, runningKernel } from '../ethtool/session.js';
-import { type Link, linkGet } from '../netlink/link.js';
-import { NetlinkError } from '../netlink/message.js';
+import { linkIfPresent } from '../apply/host-names.js';
+import type { Link } from '../netlink/link.js';
 import { openGeneric, openRoute } from '../netlink/open.js';
 import type { NetlinkSocket } from '../netlink/socket.js';
 import { kernelStep } from './kernel-context.js';
@@ -49,14 +49,7 @@ export class HookNamespaces {
 
   /** The host's link with ifindex `index` now (from the view when it holds it); undefined when there is none. */
   hostLinkAt(index: number): Link | undefined {
-    const known = this.hostView.links.find((l) => l.index === index);
-    if (known !== undefined) return known;
-    try {
-      return this.host.run(linkGet({ index }));
-    } catch (e) {
-      if (e instanceof NetlinkError && e.code === 'ENODEV') return undefined;
-      throw e;
-    }
+    return this.hostView.links.find((l) => l.index === index) ?? linkIfPresent(this.host, { index });
   }
 
   /** The ethtool session of the host (`inContainer` false) or of the container netns, opened once. */

@@ -12,17 +12,18 @@
  */
 import { EthtoolSession, runningKernel } from '../ethtool/session.js';
 import { bringHome, chooseHostName, configureAtHome } from '../apply/bring-home.js';
+import { linkIfPresent, takenIn } from '../apply/host-names.js';
 import type { Loss } from '../state/device-record.js';
 import type { HomeOptions } from '../apply/restore.js';
 import { StepError } from '../errors.js';
 import { RTNL } from '../netlink/constants.js';
-import { type Link, linkGet, linkList } from '../netlink/link.js';
+import { type Link, linkList } from '../netlink/link.js';
 import { openGeneric, openRoute } from '../netlink/open.js';
 import type { NetlinkSocket } from '../netlink/socket.js';
 import { removeContainerDir } from '../state/container-store.js';
 import { dropClaim } from '../state/device-lock.js';
 import type { ContainerDevice, ContainerRecord, Journal } from '../state/records.js';
-import { type DeviceIdentity, findByIdentity, identifies, netnsInode } from '../state/identity.js';
+import { findByIdentity, identifies, netnsInode } from '../state/identity.js';
 import { processAlive } from '../state/proc-start.js';
 import { unpinNetns } from '../state/netns-pin.js';
 import { removeStatus } from '../status/status-store.js';
@@ -60,14 +61,6 @@ function findLegacy(links: readonly Link[], d: ContainerDevice): Link | undefine
   const macs = [d.hardwareAddr, d.original.mac].filter((m): m is string => m !== undefined);
   const byMac = usable.filter((l) => l.mac !== undefined && macs.includes(l.mac));
   return byMac.find((l) => l.index === d.original.index) ?? (byMac.length === 1 ? byMac[0] : undefined);
-}
-
-function onHost(host: NetlinkSocket, name: string): Link | undefined {
-  try {
-    return host.run(linkGet({ name }));
-  } catch {
-    return undefined;
-  }
 }
 
 /**
@@ -109,7 +102,10 @@ export function restoreDevices(state: ContainerRecord | Journal): TeardownResult
       const link = links.find((l) => l.index === d.containerIndex && l.name === d.containerName);
       if (link !== undefined) result.notes.push(releaseLeaseOf(ctrPath!, link, d));
     }
-    let hostLinks = host.run(linkList());
+    // Every host link is read only to find a device on the host by identity (it is not in the
+    // container netns); names are asked of the kernel one by one. Read again after each change.
+    let hostLinks: Link[] | undefined;
+    const hostNow = (): Link[] => (hostLinks ??= host.run(linkList()));
     for (const d of devices) {
       try {
         const id = d.identity;
@@ -117,23 +113,23 @@ export function restoreDevices(state: ContainerRecord | Journal): TeardownResult
         const searchable = ctr !== undefined && (id?.containerNetns === undefined || id.containerNetns === ctrIno);
         const link = !searchable ? undefined : id !== undefined ? findByIdentity(links, id, 'container') : findLegacy(links, d);
         if (link === undefined || ctr === undefined) {
-          const home = id !== undefined ? (id.hostNetns === hostIno ? hostLinks.find((l) => identifies(l, id, 'host')) : undefined) : onHost(host, d.original.name);
+          const home = id !== undefined ? (id.hostNetns === hostIno ? hostNow().find((l) => identifies(l, id, 'host')) : undefined) : linkIfPresent(host, { name: d.original.name });
           if (home !== undefined) {
-            const as = id !== undefined ? chooseHostName(hostLinks, d.original, home.index) : home.name;
+            const as = id !== undefined ? chooseHostName(takenIn(host, home.index), d.original) : home.name;
             result.losses.push(...configureAtHome(host, home, d.original, as, opts));
             if (as !== d.original.name) result.notes.push(`${d.hostName} came home as ${as}: the name ${d.original.name} is taken on the host`);
             result.restored.push(d.hostName);
-            hostLinks = host.run(linkList());
+            hostLinks = undefined;
           } else {
             result.missing.push(d.hostName);
-            const other = hostLinks.find((l) => l.name === d.original.name);
-            if (other !== undefined) result.notes.push(`${d.hostName}: gone; the host device now named ${d.original.name} (ifindex ${other.index}) is a different device and was left alone`);
+            const other = linkIfPresent(host, { name: d.original.name });
+            if (other !== undefined && other.name === d.original.name) result.notes.push(`${d.hostName}: gone; the host device now named ${d.original.name} (ifindex ${other.index}) is a different device and was left alone`);
           }
           continue;
         }
         if (d.dhcpLease !== undefined) result.notes.push(releaseLeaseOf(ctrPath!, link, d));
-        const home = bringHome(ctr, host, hostFd.fd, link, d.original, id, opts, hostLinks);
-        hostLinks = host.run(linkList());
+        const home = bringHome(ctr, host, hostFd.fd, link, d.original, id, opts);
+        hostLinks = undefined;
         result.losses.push(...home.losses);
         if (home.as !== d.original.name) result.notes.push(`${d.hostName} came home as ${home.as}: the name ${d.original.name} is taken on the host`);
         result.restored.push(d.hostName);

@@ -45,8 +45,12 @@ export type LinkRef = { index: number } | { name: string };
 function refHeader(ref: LinkRef): Uint8Array {
   return encodeIfInfo({ family: NL.AF_UNSPEC, index: 'index' in ref ? ref.index : 0 });
 }
+/** IFNAMSIZ - 1: the kernel refuses a longer IFLA_IFNAME (its policy), so a longer name can only be an altname. */
+const MAX_IFNAME_BYTES = 15;
+
 function refAttrs(ref: LinkRef): Attr[] {
-  return 'name' in ref ? [attr.str(RTNL.IFLA_IFNAME, ref.name)] : [];
+  if (!('name' in ref)) return [];
+  return [attr.str(Buffer.byteLength(ref.name) > MAX_IFNAME_BYTES ? RTNL3.IFLA_ALT_IFNAME : RTNL.IFLA_IFNAME, ref.name)];
 }
 function describeRef(ref: LinkRef): string {
   return 'name' in ref ? ref.name : `ifindex ${ref.index}`;

@@ -13,7 +13,7 @@
  *   routes, keeps its ifindex unless taken there, takes IFLA_IFNAME if given).
  *
  * Understood requests (parsed with the project's own decoders)
- * - RTM_GETLINK by index, by IFLA_IFNAME, or NLM_F_DUMP
+ * - RTM_GETLINK by index, by IFLA_IFNAME (15 bytes at most) or IFLA_ALT_IFNAME, or NLM_F_DUMP
  * - RTM_NEWLINK/RTM_SETLINK on an existing link: IFLA_NET_NS_FD, IFLA_IFNAME
  *   (rename), IFLA_MTU (checked against minMtu/maxMtu), IFLA_ADDRESS, the four
  *   GSO/GRO size attributes, IFLA_TXQLEN, IFLA_IFALIAS (empty: removed),
@@ -425,8 +425,11 @@ export class FakeRtnlKernel implements Transport {
   private target(m: IncomingMessage): FakeLink {
     const h = decodeIfInfo(m.payload);
     const a = new AttrSet(m.payload, IFINFOMSG_LEN);
-    const name = a.str(RTNL.IFLA_IFNAME);
-    // The kernel finds a device by IFLA_IFNAME among its altnames too.
+    const ifname = a.str(RTNL.IFLA_IFNAME);
+    // The kernel's policy caps IFLA_IFNAME at IFNAMSIZ-1 bytes; a longer (alt)name is looked up by IFLA_ALT_IFNAME.
+    if (ifname !== undefined && Buffer.byteLength(ifname) > 15) throw new KernelError(E.EINVAL, 'Attribute failed policy validation');
+    const name = ifname ?? a.str(RTNL3.IFLA_ALT_IFNAME);
+    // The kernel finds a device by name among its altnames too (one table of names per netns).
     const byName = (n: string): FakeLink | undefined => this.find(n, this.netns) ?? this.world.links.find((l) => l.netns === this.netns && (l.altnames ?? []).includes(n));
     const link = h.index > 0 ? this.find(h.index, this.netns) : name !== undefined ? byName(name) : undefined;
     if (link === undefined) throw new KernelError(E.ENODEV);

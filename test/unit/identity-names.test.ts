@@ -11,6 +11,7 @@ import { isTemplate, validIfName, validTemplate } from '../../src/config/ifname.
 import { type NamespaceView, findMoved, locateDevices } from '../../src/apply/inspect.js';
 import type { HostOriginal } from '../../src/state/device-record.js';
 import { chooseHostName } from '../../src/hook/teardown.js';
+import { takenAmong } from '../../src/apply/host-names.js';
 import { RTNL } from '../../src/netlink/constants.js';
 import type { Link } from '../../src/netlink/link.js';
 import { type DeviceIdentity, findByIdentity, identifies, identityOf, parseIdentity } from '../../src/state/identity.js';
@@ -111,19 +112,19 @@ const original = (name: string, index: number): HostOriginal => ({ name, index, 
 
 test('chooseHostName: the original when free, else ond<ifindex>, then ond<ifindex>a..z, all checked free', () => {
   const o = original('veth7', 42);
-  assert.equal(chooseHostName([link('eth0')], o), 'veth7');
-  assert.equal(chooseHostName([link('veth7')], o), 'ond42');
-  assert.equal(chooseHostName([link('veth7'), link('ond42')], o), 'ond42a');
-  assert.equal(chooseHostName([link('veth7'), link('ond42'), link('ond42a'), link('ond42b')], o), 'ond42c');
+  assert.equal(chooseHostName(takenAmong([link('eth0')]), o), 'veth7');
+  assert.equal(chooseHostName(takenAmong([link('veth7')]), o), 'ond42');
+  assert.equal(chooseHostName(takenAmong([link('veth7'), link('ond42')]), o), 'ond42a');
+  assert.equal(chooseHostName(takenAmong([link('veth7'), link('ond42'), link('ond42a'), link('ond42b')]), o), 'ond42c');
   const all = [link('veth7'), link('ond42'), ...'abcdefghijklmnopqrstuvwxyz'.split('').map((c) => link(`ond42${c}`))];
-  assert.throws(() => chooseHostName(all, o), /no free host name for veth7/);
+  assert.throws(() => chooseHostName(takenAmong(all), o), /no free host name for veth7/);
 });
 
 test('chooseHostName: the device itself holding a name does not make it taken', () => {
   const self = link('veth7');
-  assert.equal(chooseHostName([self], original('veth7', 42), self.index), 'veth7');
+  assert.equal(chooseHostName(takenAmong([self], self.index), original('veth7', 42)), 'veth7');
   const aside = link('ond42');
-  assert.equal(chooseHostName([link('veth7'), aside], original('veth7', 42), aside.index), 'ond42');
+  assert.equal(chooseHostName(takenAmong([link('veth7'), aside], aside.index), original('veth7', 42)), 'ond42');
 });
 
 // --- identities -------------------------------------------------------------------------------------

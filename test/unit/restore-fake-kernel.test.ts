@@ -15,8 +15,8 @@ import { viewNamespace } from '../../src/apply/inspect.js';
 import { renamedLabel } from '../../src/apply/apply-devices.js';
 import { addOrder, remainingLifetime } from '../../src/apply/restore.js';
 import { type Addr, addrAdd, addrList } from '../../src/netlink/addr.js';
-import { RTNL, RTNL3 } from '../../src/netlink/constants.js';
-import { type Link, linkAltname, linkGet, linkSetAlias, linkSetFlags, linkSetGroup, linkSetMac, linkSetMtu, linkSetNs, linkSetTxqlen } from '../../src/netlink/link.js';
+import { NL, RTNL, RTNL3 } from '../../src/netlink/constants.js';
+import { type Link, linkAltname, linkGet, linkSetAlias, linkSetName, linkSetFlags, linkSetGroup, linkSetMac, linkSetMtu, linkSetNs, linkSetTxqlen } from '../../src/netlink/link.js';
 import { type Route, routeAdd, routeList } from '../../src/netlink/route.js';
 import { NetlinkSocket } from '../../src/netlink/socket.js';
 import { AttrSet } from '../../src/netlink/attr.js';
@@ -147,6 +147,42 @@ describe('bringHome over the fake kernel', () => {
     const home = bringHome(w.ctrSock, w.hostSock, HOST_FD, link, original, undefined, { ipv6Conf: fakeIpv6(), now: () => T0 });
     assert.equal(home.as, 'rt1');
     assert.deepEqual(home.losses.map((l) => [l.what, l.why]), [['altname web0', 'the name is taken on the host']]);
+  });
+});
+
+describe('bringHome on a busy host reads names, not every link', () => {
+  const isHostLinkDump = (r: { netns: string; message: { type: number; flags: number } }): boolean =>
+    r.netns === 'host' && r.message.type === RTNL.RTM_GETLINK && (r.message.flags & NL.NLM_F_DUMP) === NL.NLM_F_DUMP;
+
+  test('200 bystanders: no host link dump; a taken name, a taken altname and a long taken altname are each found by a get', () => {
+    const w = richHost();
+    for (let i = 0; i < 200; i++) w.host.addLink({ index: 100 + i, name: `by${i}`, mtu: 1500, up: false });
+    const ipv6 = fakeIpv6();
+    const long = 'rt1-uplink-to-rack7'; // 19 bytes: only IFLA_ALT_IFNAME can name it
+    w.hostSock.run(linkAltname(5, long, true));
+    const { original, link } = moveIn(w, ipv6);
+    // Meanwhile bystanders take its name, its altname and its long altname.
+    w.hostSock.run(linkSetName(100, 'rt1'));
+    w.hostSock.run(linkAltname(101, 'web0', true));
+    w.hostSock.run(linkAltname(102, long, true));
+    const from = w.host.requests.length;
+    const home = bringHome(w.ctrSock, w.hostSock, HOST_FD, link, original, undefined, { ipv6Conf: ipv6, now: () => T0 });
+    const during = w.host.requests.slice(from);
+    assert.equal(home.as, 'ond5');
+    assert.deepEqual(home.losses.map((l) => l.what).sort(), [`altname ${long}`, 'altname web0']);
+    assert.deepEqual(during.filter(isHostLinkDump).map((r) => r.n), [], 'no dump of the host links');
+    assert.equal(w.hostSock.run(linkGet({ index: 5 })).name, 'ond5');
+  });
+
+  test('a free long altname comes back (looked up by IFLA_ALT_IFNAME, which the kernel requires past 15 bytes)', () => {
+    const w = richHost();
+    const ipv6 = fakeIpv6();
+    const long = 'rt1-uplink-to-rack7';
+    w.hostSock.run(linkAltname(5, long, true));
+    const { original, link } = moveIn(w, ipv6);
+    const home = bringHome(w.ctrSock, w.hostSock, HOST_FD, link, original, undefined, { ipv6Conf: ipv6, now: () => T0 });
+    assert.deepEqual(home.losses, []);
+    assert.equal(w.hostSock.run(linkGet({ name: long })).index, 5);
   });
 });
 

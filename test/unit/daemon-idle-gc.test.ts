@@ -5,14 +5,44 @@ import { test } from 'node:test';
 import { getHeapSpaceStatistics } from 'node:v8';
 import { idleGc } from '../../src/daemon/idle-gc.js';
 
-function majorGcs(): { count(): number; stop(): void } {
+function gcsOfKind(kind: number): { count(): number; stop(): void } {
   let n = 0;
   const obs = new PerformanceObserver((list) => {
-    for (const e of list.getEntries()) if ((e as unknown as { detail?: { kind?: number } }).detail?.kind === constants.NODE_PERFORMANCE_GC_MAJOR) n++;
+    for (const e of list.getEntries()) if ((e as unknown as { detail?: { kind?: number } }).detail?.kind === kind) n++;
   });
   obs.observe({ entryTypes: ['gc'] });
   return { count: () => n, stop: () => obs.disconnect() };
 }
+const majorGcs = (): ReturnType<typeof gcsOfKind> => gcsOfKind(constants.NODE_PERFORMANCE_GC_MAJOR);
+
+test('after each request, once idle, the young generation is collected (a scavenge); a full collection once the heap grew', async () => {
+  const calls: string[] = [];
+  let heap = 10;
+  const collector = idleGc(4, (opts) => calls.push(opts?.type ?? 'full'), () => heap);
+  const idle = (): Promise<void> => new Promise((r) => setTimeout(r, 150));
+  try {
+    collector.busy();
+    collector.done(0);
+    await idle();
+    assert.deepEqual(calls, ['minor'], 'the idle daemon scavenges, so the next request does not pay for one');
+    collector.busy();
+    collector.done(1);
+    await idle();
+    assert.deepEqual(calls, ['minor'], 'nothing while another request is in flight');
+    heap = 15;
+    collector.busy();
+    collector.done(0);
+    await idle();
+    assert.deepEqual(calls, ['minor', 'full'], 'grown by 4 or more: a full collection instead');
+    collector.busy();
+    collector.done(0);
+    collector.busy(); // a request arrives before the scavenge ran: it is put off
+    await idle();
+    assert.deepEqual(calls, ['minor', 'full']);
+  } finally {
+    collector.stop();
+  }
+});
 
 test('after the last request, a full collection runs once the daemon has been idle a moment and its heap has grown', async () => {
   const gcs = majorGcs();

@@ -53,7 +53,25 @@ function record(name: string, n: number, samples: number[], note?: string): Row 
   console.log(`${name.padEnd(28)} N=${String(n).padStart(3)}  median ${m.toFixed(1).padStart(8)} ms  (${(m / Math.max(n, 1)).toFixed(2)} ms/dev)  min ${Math.min(...samples).toFixed(1)}  max ${Math.max(...samples).toFixed(1)}${note !== undefined ? `  [${note}]` : ''}`);
   return r;
 }
-const med = (name: string, n: number): number => median(rows.find((r) => r.name === name && r.n === n)!.samples);
+const samplesOf = (name: string, n: number): number[] => rows.find((r) => r.name === name && r.n === n)!.samples;
+const med = (name: string, n: number): number => median(samplesOf(name, n));
+
+/**
+ * How far the ratio of two rows' medians can be trusted: a 95% interval from resampling each
+ * row's samples (2,000 times, seeded), and the median of the per-round ratios (the rows of one
+ * interleaved run take one sample each per round, so round r of one pairs with round r of the other).
+ */
+function ratioSpread(num: number[], den: number[]): { ratio: number; interval: [number, number]; perRound: number } {
+  let state = 0x5eed5;
+  const rand = (k: number): number => {
+    state = (Math.imul(state, 1103515245) + 12345) >>> 0;
+    return Math.floor((state / 4294967296) * k);
+  };
+  const resample = (xs: number[]): number[] => xs.map(() => xs[rand(xs.length)]!);
+  const boot = Array.from({ length: 2000 }, () => median(resample(num)) / median(resample(den))).sort((a, b) => a - b);
+  const perRound = median(num.map((x, i) => x / den[i]!));
+  return { ratio: median(num) / median(den), interval: [boot[49]!, boot[1949]!], perRound };
+}
 
 function check(cmd: string, args: string[], input?: string, env?: NodeJS.ProcessEnv): void {
   const r = spawnSync(cmd, args, { input, encoding: 'utf8', env: env ?? process.env });
@@ -513,13 +531,21 @@ async function main(): Promise<void> {
     console.log(`  ${pass ? 'PASS' : 'FAIL'}  ${what.padEnd(52)} ratio ${ratio.toFixed(2)}  (${detail})`);
     return { what, ratio, limit: Math.abs(limit), direction: limit < 0 ? 'at least' : 'at most', pass, detail };
   });
-  if (SIZES.includes(1) && rows.some((r) => r.name === 'd) CNI host-device')) {
-    const r = med('d) CNI host-device', 1) / med(HOOK_ROW.engineRootFs, 1);
-    console.log(`  info  the engine at N=1 with its state dir on the root fs (${med(HOOK_ROW.engineRootFs, 1).toFixed(1)} ms): CNI host-device / it ${r.toFixed(2)}x`);
+  const spreads: Array<{ n: number; ratio: number; interval: [number, number]; perRound: number }> = [];
+  if (rows.some((r) => r.name === 'd) CNI host-device')) {
+    for (const n of SIZES) {
+      const spread = ratioSpread(samplesOf('d) CNI host-device', n), samplesOf(HOOK_ROW.engine, n));
+      spreads.push({ n, ...spread });
+      console.log(`  info  CNI host-device / engine at N=${n}: ${spread.ratio.toFixed(2)}x, 95% bootstrap interval ${spread.interval[0].toFixed(2)}-${spread.interval[1].toFixed(2)}, median of the per-round ratios ${spread.perRound.toFixed(2)}`);
+    }
+    if (SIZES.includes(1)) {
+      const r = med('d) CNI host-device', 1) / med(HOOK_ROW.engineRootFs, 1);
+      console.log(`  info  the engine at N=1 with its state dir on the root fs (${med(HOOK_ROW.engineRootFs, 1).toFixed(1)} ms): CNI host-device / it ${r.toFixed(2)}x`);
+    }
   }
   const after = (() => { try { return leftovers(); } catch { return ''; } })();
   console.log(`\nleft behind: ${before === after ? 'nothing (links, netns and mounts as before)' : 'SOMETHING CHANGED'}`);
-  writeFileSync(jsonPath, JSON.stringify({ date: new Date().toISOString(), rows: rows.map((r) => ({ ...r, median: median(r.samples) })), targets: results, clean: before === after }, null, 2));
+  writeFileSync(jsonPath, JSON.stringify({ date: new Date().toISOString(), rows: rows.map((r) => ({ ...r, median: median(r.samples) })), targets: results, cniOverEngine: spreads, clean: before === after }, null, 2));
   console.log(`wrote ${jsonPath}`);
 }
 

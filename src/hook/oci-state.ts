@@ -3,8 +3,7 @@
  * runc: {"ociVersion","id","status":"creating","pid","bundle"}; crun adds "root"
  * and says "created"; podman adds "annotations". poststop states may lack pid.
  */
-import coerceSemver from 'semver/functions/coerce.js';
-import parseSemver from 'semver/functions/parse.js';
+import { createRequire } from 'node:module';
 import { UsageError } from '../errors.js';
 import { isContainerId } from '../state/state-dir.js';
 
@@ -56,16 +55,33 @@ export function parseOciState(text: string): OciState {
   return state;
 }
 
-/**
- * `ociVersion` is optional here (fake states in tests omit it), but when given it must be
- * runtime-spec 1.x. crun 1.8 writes "1.0", which is not strict semver: it is read loosely.
- */
+/** `ociVersion` is optional here (fake states in tests omit it), but when given it must be runtime-spec 1.x. */
 function specVersion(v: unknown): string {
   if (v === undefined) return '';
-  const parsed = typeof v === 'string' ? (parseSemver(v) ?? (/^\d+(\.\d+){0,2}$/.test(v) ? coerceSemver(v) : null)) : null;
-  if (parsed === null) throw new UsageError(`container state: ociVersion ${JSON.stringify(v)} is not a semantic version`);
-  if (parsed.major !== SPEC_MAJOR) throw new UsageError(`container state: ociVersion ${JSON.stringify(v)} is runtime-spec ${parsed.major}.x; this hook reads ${SPEC_MAJOR}.x`);
+  const major = typeof v === 'string' ? specMajor(v) : undefined;
+  if (major === undefined) throw new UsageError(`container state: ociVersion ${JSON.stringify(v)} is not a semantic version`);
+  if (major !== SPEC_MAJOR) throw new UsageError(`container state: ociVersion ${JSON.stringify(v)} is runtime-spec ${major}.x; this hook reads ${SPEC_MAJOR}.x`);
   return v as string;
+}
+
+/**
+ * SemVer 2.0.0 exactly (the grammar's regular expression, semver.org), with numbers of at most
+ * 15 digits: what every runtime writes, read without loading semver, whose module builds some 80
+ * regular expressions (about a millisecond of a cold hook's start). Anything else is semver's to judge.
+ */
+const STRICT_SEMVER = /^(0|[1-9]\d{0,14})\.(?:0|[1-9]\d{0,14})\.(?:0|[1-9]\d{0,14})(?:-(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*)?(?:\+[0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*)?$/;
+
+interface SemverLike { major: number }
+type SemverFn = (v: string) => SemverLike | null;
+
+/** The runtime-spec major of `v`; undefined when it is no version. crun 1.8 writes "1.0": read loosely. */
+export function specMajor(v: string): number | undefined {
+  const strict = v.length <= 256 ? STRICT_SEMVER.exec(v) : null;
+  if (strict !== null) return Number(strict[1]);
+  const load = createRequire(import.meta.url);
+  const parse = load('semver/functions/parse.js') as SemverFn;
+  const coerce = load('semver/functions/coerce.js') as SemverFn;
+  return (parse(v) ?? (/^\d+(\.\d+){0,2}$/.test(v) ? coerce(v) : null))?.major;
 }
 
 export function requirePid(state: OciState, stage: string): number {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseFastHook } from '../../src/cli/entry.js';
-import { parseOciState } from '../../src/hook/oci-state.js';
+import { parseOciState, specMajor } from '../../src/hook/oci-state.js';
 import { UsageError } from '../../src/errors.js';
 
 test('hook argv forms take the fast path', () => {
@@ -56,4 +56,16 @@ test('bad states are usage errors naming the field', () => {
   for (const [text, re] of bad) {
     assert.throws(() => parseOciState(text), (e: unknown) => e instanceof UsageError && re.test(e.message), text);
   }
+});
+
+test('ociVersion without semver for strict SemVer 2.0.0, with it for anything else: the same verdict as semver alone', async () => {
+  const { default: parse } = await import('semver/functions/parse.js');
+  const { default: coerce } = await import('semver/functions/coerce.js');
+  const reference = (v: string): number | undefined => (parse(v) ?? (/^\d+(\.\d+){0,2}$/.test(v) ? coerce(v) : null))?.major;
+  const cases = [
+    '1.0.0', '1.0.2', '1.3.0', '1.0.2-dev', '1.2.3-rc.1+build.5', '1.0.0-alpha-beta.0a', '1.0.0+001', '0.1.0', '2.0.0', '10.20.30',
+    '1.0', '1', '2', 'v1.0.0', '=1.0.0', ' 1.0.0 ', '01.0.0', '1.01.0', '1.0.0-01', '1.0.0-', '1.0.0+', '1.0.0-a..b', '1.x', 'v1.x', '',
+    '1.0.0.0', '999999999999999.0.0', '9999999999999999.0.0', '1.9999999999999999999.0', `1.0.0-${'a'.repeat(300)}`, '1.0.0-\u00e9',
+  ];
+  for (const v of cases) assert.equal(specMajor(v), reference(v), JSON.stringify(v));
 });

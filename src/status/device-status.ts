@@ -80,7 +80,16 @@ export function lossStatus(losses: readonly Loss[], now: Date = new Date()): Dev
   }));
 }
 
-export const rfc3339 = (d: Date = new Date()): string => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+/**
+ * UTC to the second. Built from the getUTC* fields: a process's first toISOString() costs
+ * about 0.2 ms (on a hook's critical path, for one timestamp); years outside 0..9999 take it anyway.
+ */
+export function rfc3339(d: Date = new Date()): string {
+  const year = d.getUTCFullYear();
+  if (!(year >= 0 && year <= 9999)) return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const two = (n: number): string => (n < 10 ? `0${n}` : `${n}`);
+  return `${String(year).padStart(4, '0')}-${two(d.getUTCMonth() + 1)}-${two(d.getUTCDate())}T${two(d.getUTCHours())}:${two(d.getUTCMinutes())}:${two(d.getUTCSeconds())}Z`;
+}
 
 function cond(type: Condition['type'], ok: boolean, reason: string, message: string, at: string): Condition {
   return { type, status: ok ? 'True' : 'False', reason, message, lastTransitionTime: at };

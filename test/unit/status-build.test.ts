@@ -77,6 +77,11 @@ test('validation, policy, busy, interrupted and unknown failures', () => {
 
 test('lastTransitionTime is RFC 3339 in UTC, seconds precision', () => {
   assert.equal(rfc3339(new Date(Date.UTC(2025, 0, 2, 3, 4, 5, 678))), '2025-01-02T03:04:05Z');
+  // As toISOString() says it, to the second, across a spread of instants (leap day, year ends, epoch, far years).
+  for (const ms of [0, Date.UTC(2024, 1, 29, 23, 59, 59, 999), Date.UTC(1999, 11, 31, 23, 59, 59), Date.UTC(2026, 11, 3, 9, 0, 0), Date.UTC(9999, 11, 31, 23, 59, 59), Date.UTC(10000, 0, 1), -1000, Date.UTC(5, 0, 1)]) {
+    const d = new Date(ms);
+    assert.equal(rfc3339(d), d.toISOString().replace(/\.\d{3}Z$/, 'Z'), d.toISOString());
+  }
   assert.match(buildStatus(specs, seen)[0]!.conditions[0]!.lastTransitionTime, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
 });
 

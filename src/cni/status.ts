@@ -5,7 +5,7 @@
  * the result (the MAC of the result's interface named ifName) and `data` is
  * the raw CNI result.
  */
-import { hostname } from 'node:os';
+import { nodePool } from '../status/pool.js';
 import { DRIVER, type DeviceStatus, rfc3339 } from '../status/device-status.js';
 import { classifyFailure } from '../status/failure.js';
 import type { CniAttachment } from './model.js';
@@ -14,7 +14,7 @@ import { type CniResult, interfaceData } from './result.js';
 export function attachmentStatus(attachments: readonly CniAttachment[], results: ReadonlyMap<string, CniResult>, error?: unknown, at: string = rfc3339()): DeviceStatus[] {
   const f = error !== undefined ? classifyFailure(error) : undefined;
   return attachments.map((a): DeviceStatus => {
-    const base = { driver: DRIVER, pool: hostname(), device: a.ifName };
+    const base = { driver: DRIVER, pool: nodePool(), device: a.ifName };
     const r = results.get(a.ifName);
     if (f === undefined && r !== undefined) {
       return {

@@ -36,7 +36,8 @@ export class Interrupts {
       process.on('SIGTERM', this.onSignal);
       process.on('SIGINT', this.onSignal);
     }
-    const origin = source?.startedAt ?? performance.timeOrigin;
+    // The process's start, in epoch ms (performance.timeOrigin would load perf_hooks: 0.6 ms of a cold hook).
+    const origin = source?.startedAt ?? Date.now() - process.uptime() * 1000;
     if (deadlineSeconds !== undefined && deadlineSeconds > 0) this.deadlineAt = origin + deadlineSeconds * 1000;
     this.deadlineSeconds = deadlineSeconds;
   }

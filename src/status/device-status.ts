@@ -17,7 +17,7 @@
  * A DHCP lease (addressing DHCP) is reported in `data.dhcpLease`: server,
  * address, prefix, router, MTU, lease time and when it was obtained.
  */
-import { hostname } from 'node:os';
+import { nodePool } from './pool.js';
 import type { DeviceSpec } from '../config/model.js';
 import type { DhcpLease } from '../dhcp/lease.js';
 import { SlaacTimeoutError, StepError } from '../errors.js';
@@ -75,7 +75,7 @@ export function lossStatus(losses: readonly Loss[], now: Date = new Date()): Dev
   const byDevice = new Map<string, Loss[]>();
   for (const l of losses) byDevice.set(l.device, [...(byDevice.get(l.device) ?? []), l]);
   return [...byDevice].map(([device, ls]) => ({
-    driver: DRIVER, pool: hostname(), device,
+    driver: DRIVER, pool: nodePool(), device,
     conditions: [{ type: 'Restored', status: 'False', reason: 'RestoredWithLosses', message: ls.map((l) => `${l.what} not restored: ${l.why}`).join('; '), lastTransitionTime: rfc3339(now) }],
   }));
 }
@@ -96,7 +96,7 @@ function cond(type: Condition['type'], ok: boolean, reason: string, message: str
 }
 
 function entry(device: string, conditions: Condition[], networkData?: NetworkData, data?: unknown): DeviceStatus {
-  return { driver: DRIVER, pool: hostname(), device, conditions, ...(networkData !== undefined ? { networkData } : {}), ...(data !== undefined ? { data } : {}) };
+  return { driver: DRIVER, pool: nodePool(), device, conditions, ...(networkData !== undefined ? { networkData } : {}), ...(data !== undefined ? { data } : {}) };
 }
 
 function succeeded(spec: DeviceSpec, seen: Observed | undefined, at: string): DeviceStatus {

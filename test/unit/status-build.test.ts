@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import { extractDevices } from '../../src/config/extract.js';
 import { DeviceBusyError, InterruptedError, PolicyError, StepError, ValidationError } from '../../src/errors.js';
 import { DRIVER, type Observed, buildStatus, rfc3339 } from '../../src/status/device-status.js';
+import { nodePool } from '../../src/status/pool.js';
 
 const AT = '2025-01-02T03:04:05Z';
 const specs = extractDevices({
@@ -108,4 +109,8 @@ test('SLAAC: SLAACReady first, as DraNet lists it; True with the addresses, Fals
   assert.match(bad.conditions[0]!.message, /no autoconfigured IPv6 address after 3000 ms/);
   const other = buildStatus([slaac!], new Map(), new StepError('move to container netns', 'hosts', new Error('EBUSY')), AT)[0]!;
   assert.deepEqual(other.conditions[0]!.reason, 'MoveFailed');
+});
+
+test('the pool is this node as gethostname() names it (read from /proc, without node:os)', () => {
+  assert.equal(nodePool(), hostname());
 });

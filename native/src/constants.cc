@@ -1,5 +1,6 @@
 // Kernel constants, taken from the UAPI headers at build time so that no
 // number is typed by hand on the TypeScript side.
+#include <cerrno>
 #include <linux/ethtool.h>
 #include <linux/fib_rules.h>
 #include <linux/ip.h>
@@ -49,6 +50,8 @@ Napi::Object Constants(Napi::Env env) {
   C(NLM_F_REPLACE); C(NLM_F_EXCL); C(NLM_F_CREATE); C(NLM_F_APPEND);
   C(NLM_F_CAPPED); C(NLM_F_ACK_TLVS);
   C(NLMSG_NOOP); C(NLMSG_ERROR); C(NLMSG_DONE); C(NLMSG_OVERRUN);
+  // errno values the TypeScript side compares with (node:os has them too, but costs a cold hook its load)
+  C(EINTR); C(EEXIST);
   // Header sizes: the TypeScript codec lays out these structs byte by byte.
   C(NLMSG_HDRLEN); C(NLA_HDRLEN);
   obj.Set("IFINFOMSG_LEN", Napi::Number::New(env, static_cast<double>(sizeof(struct ifinfomsg))));

@@ -15,7 +15,6 @@
  * Only the move can fail the whole: every other step that fails is a Loss,
  * and the steps after it still run.
  */
-import { constants as osConstants } from 'node:os';
 import type { HostOriginal, Loss, SavedAddress, SavedRoute } from '../state/device-record.js';
 import { fromB64 } from './host-original.js';
 import { type NameTaken, takenIn } from './host-names.js';
@@ -23,13 +22,12 @@ import { type Ipv6Conf, procIpv6Conf } from './host-extras.js';
 import { linkStateRequests } from './link-attributes.js';
 import type { EthtoolSession } from '../ethtool/session.js';
 import { type AddrOptions, addrAdd, addrList } from '../netlink/addr.js';
-import { RTNL, RTNL3 } from '../netlink/constants.js';
+import { ERRNO, RTNL, RTNL3 } from '../netlink/constants.js';
 import { linkSetInetConf } from '../netlink/inet-conf.js';
 import { type Link, linkAltname, linkGet, linkSetNs, linkSetUp } from '../netlink/link.js';
 import { type RouteInput, routeAdd, routeReplace } from '../netlink/route.js';
 import type { NetlinkSocket, Request } from '../netlink/socket.js';
 
-const { EEXIST } = osConstants.errno;
 
 /** How long a restored route waits for its tentative IPv6 source address to pass DAD. */
 export const DAD_WAIT_MS = 3000;
@@ -55,7 +53,7 @@ function sleepMs(ms: number): void {
 function runEach(sock: NetlinkSocket, device: string, items: ReadonlyArray<{ what: string; request: Request<void> }>, losses: Loss[]): void {
   if (items.length === 0) return;
   sock.runBatch(items.map((i) => i.request)).forEach((o, k) => {
-    if (!o.ok && Math.abs(o.error.errno) !== EEXIST) losses.push({ device, what: items[k]!.what, why: o.error.message });
+    if (!o.ok && Math.abs(o.error.errno) !== ERRNO.EEXIST) losses.push({ device, what: items[k]!.what, why: o.error.message });
   });
 }
 
@@ -292,7 +290,7 @@ function restoreRoutes(host: NetlinkSocket, index: number, original: HostOrigina
     const failed: typeof pending = [];
     last = [];
     outcomes.forEach((o, k) => {
-      if (o.ok || Math.abs(o.error.errno) === EEXIST) return;
+      if (o.ok || Math.abs(o.error.errno) === ERRNO.EEXIST) return;
       failed.push(pending[k]!);
       last.push({ what: pending[k]!.what, error: o.error.message });
     });

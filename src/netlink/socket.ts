@@ -2,10 +2,9 @@
  * A netlink socket that runs requests: one at a time or many in a single
  * send (a batch), matching the kernel's answers to requests by sequence number.
  */
-import { constants as os } from 'node:os';
 import { KernelError, isErrnoLike } from '../errors.js';
 import { align4 } from './attr.js';
-import { NL } from './constants.js';
+import { ERRNO, NL } from './constants.js';
 import { type IncomingMessage, type OutgoingMessage, NetlinkError, decodeAck, decodeDone, decodeMessages, encodeBatch, messageLength } from './message.js';
 
 /**
@@ -24,7 +23,7 @@ const sleeper = new Int32Array(new SharedArrayBuffer(4));
 export class DumpInterruptedError extends NetlinkError {
   override name = 'DumpInterruptedError';
   constructor(operation: string, readonly attempts: number) {
-    super(os.errno.EINTR, operation, `dump interrupted ${attempts} time(s) in a row: the kernel's table kept changing while it was read`);
+    super(ERRNO.EINTR, operation, `dump interrupted ${attempts} time(s) in a row: the kernel's table kept changing while it was read`);
   }
 }
 

@@ -11,10 +11,24 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type BuildOptions, build } from 'esbuild';
+import { type BuildOptions, type Plugin, build } from 'esbuild';
 
 const dist = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const out = join(dist, 'bundle');
+
+/**
+ * Inside a bundle, createRequire(import.meta.url) is the bundle's own require (import.meta.url is
+ * the bundle's file: the banner below), and that is all the code asks of node:module. Loading
+ * node:module itself would load Node's ESM loader and source-map support with it: 0.3 ms of every
+ * cold start.
+ */
+const bundleRequire: Plugin = {
+  name: 'bundle-require',
+  setup(b) {
+    b.onResolve({ filter: /^node:module$/ }, () => ({ path: 'node:module', namespace: 'bundle-require' }));
+    b.onLoad({ filter: /.*/, namespace: 'bundle-require' }, () => ({ contents: 'export const createRequire = () => require;', loader: 'js' }));
+  },
+};
 
 const common: BuildOptions = {
   bundle: true,
@@ -29,6 +43,7 @@ const common: BuildOptions = {
   // import() becomes require(): bin/load-bundle.cjs runs the bundles as vm scripts, which have no
   // dynamic-import callback; every bundle is CommonJS, so require() loads the same file.
   supported: { 'dynamic-import': false },
+  plugins: [bundleRequire],
 };
 
 rmSync(out, { recursive: true, force: true });

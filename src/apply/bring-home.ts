@@ -37,7 +37,6 @@ function survivorOf(links: readonly Link[], id: DeviceIdentity, preferIndex: num
   return hits.length === 1 ? hits[0] : hits.find((l) => l.index === preferIndex);
 }
 
-
 /**
  * Is the link still in the netns its move home left from? When even that cannot be read, it is
  * taken to be: the move's own error is the one reported, not a guess about where the device went.

@@ -14,7 +14,7 @@ const IDLE_MS = 100;
 /** Only once this much was allocated since the last idle collection: a request arriving mid-collection waits for it (~3 ms), so not after every request. */
 const GROWTH_BYTES = 4 * 1024 * 1024;
 
-/** No argument: a full collection. `{ type: 'minor' }`: a scavenge (V8 treats any other options object as minor too). */
+/** No argument: a full collection. `{ type: 'minor' }`: a scavenge (here even `{ type: 'major' }` from this context ran a scavenge, so full stays argument-less). */
 export type Gc = (opts?: { type: 'minor' }) => void;
 
 /** V8's gc(), without starting Node with --expose-gc (the flag exposes it to contexts made after it). */

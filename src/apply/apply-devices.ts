@@ -13,7 +13,7 @@ import { formatIp } from '../config/ip.js';
 import { wantsEthtool } from '../ethtool/plan.js';
 import { type Addr, type AddrOptions, addrAdd, addrDel } from '../netlink/addr.js';
 import { RTNL } from '../netlink/constants.js';
-import { type Link, linkList, linkSetNs, linkSetUp } from '../netlink/link.js';
+import { type Link, linkGet, linkList, linkSetNs, linkSetUp } from '../netlink/link.js';
 import { type Route, routeAdd, routeDel, routeList, routeReplace, type RouteInput } from '../netlink/route.js';
 import { NetlinkError } from '../netlink/message.js';
 import type { NetlinkSocket, Request } from '../netlink/socket.js';
@@ -24,7 +24,7 @@ import { applyRulesAndNeighbors } from './apply-rules.js';
 import { applyVrfs } from './apply-vrf.js';
 import { createIpvlanChildren, isIpvlan, placeIpvlanChild } from './ipvlan-child.js';
 import { applySysctls } from './apply-sysctls.js';
-import { type DeviceTarget, type NamespaceView, findMoved } from './inspect.js';
+import { type DeviceTarget, type NamespaceView, PER_DEVICE_READS, findMoved, movedAsNamed } from './inspect.js';
 import { type ProcSys, procSysIn } from './proc-sys.js';
 import { type HostExtras, saveAddress, snapshotHost } from './host-original.js';
 import type { DeviceRecord, HostOriginal, Loss } from '../state/device-record.js';
@@ -85,7 +85,16 @@ const addrKey = (bytes: Uint8Array, prefixLength: number): string => `${formatIp
 
 export async function applyDevices(env: ApplyEnv, targets: readonly DeviceTarget[], hostView: NamespaceView, ctrView: NamespaceView): Promise<DeviceRecord[]> {
   const { tx, ctr } = env;
-  const checkpoint = env.checkpoint ?? (async () => undefined);
+  const raw = env.checkpoint ?? (async () => undefined);
+  // Between phases: a checkpoint after a phase that changed nothing would start the very rollback
+  // the previous one could have (and a signal waits at most one phase's planning). Waits (DHCP,
+  // SLAAC) keep the raw one; the caller's own checkpoint before the commit always runs.
+  let seen = -1;
+  const checkpoint = async (): Promise<void> => {
+    if (tx.stepsStarted === seen) return;
+    seen = tx.stepsStarted;
+    await raw();
+  };
   const placed = await moveAll(env, targets, hostView, ctrView, checkpoint);
   await checkpoint();
 
@@ -113,7 +122,7 @@ export async function applyDevices(env: ApplyEnv, targets: readonly DeviceTarget
     device: p.spec.hostName, request: linkSetUp(p.link.index, true), undo: () => ctr.run(linkSetUp(p.link.index, false)),
   })));
   await checkpoint();
-  const addressing: AddressingEnv = { ctr, ctrNetnsFd: env.ctrNetnsFd, tx, checkpoint, ...env.addressing, ...(env.onLease !== undefined ? { onLease: env.onLease } : {}) };
+  const addressing: AddressingEnv = { ctr, ctrNetnsFd: env.ctrNetnsFd, tx, checkpoint: raw, ...env.addressing, ...(env.onLease !== undefined ? { onLease: env.onLease } : {}) };
   await applyDhcp(addressing, placed);
   await checkpoint();
   // A route to a destination the kernel already routes (the prefix route of an address on the same
@@ -188,12 +197,14 @@ async function moveAll(env: ApplyEnv, targets: readonly DeviceTarget[], hostView
   }
 
   createIpvlanChildren(host, ctr, env.ctrNetnsFd, tx, targets);
-  const after = toMove.length > 0 || targets.some(isIpvlan) ? ctr.run(linkList()) : ctrView.links;
   const claimed = new Set(beforeIdx);
+  const named = movedByName(ctr, toMove, identities, claimed);
+  let dump: Link[] | undefined;
+  const after = (): Link[] => (dump ??= toMove.length > 0 || targets.some(isIpvlan) ? ctr.run(linkList()) : ctrView.links);
   const placed: Placed[] = [];
   for (const t of targets) {
     if (isIpvlan(t)) {
-      placed.push(placeIpvlanChild(t, after, claimed, ctrView, env.ctrNetnsIno));
+      placed.push(placeIpvlanChild(t, after(), claimed, ctrView, env.ctrNetnsIno));
       continue;
     }
     if (t.containerLink !== undefined) {
@@ -205,13 +216,31 @@ async function moveAll(env: ApplyEnv, targets: readonly DeviceTarget[], hostView
       continue;
     }
     const id = identities.get(t.spec.hostName)!;
-    const link = findMoved(id, claimed, after);
+    const link = named?.get(t.spec.hostName) ?? findMoved(id, claimed, after());
     if (link === undefined || link.name !== t.containerName) throw new Error(`device ${t.spec.hostName} moved but was not found in the container netns as ${t.containerName}`);
     claimed.add(link.index);
     id.containerIndex = link.index;
     placed.push({ spec: t.spec, link, movedByRuntime: false, original: originals.get(t.spec.hostName)!, identity: id, present: new Set() });
   }
   return placed;
+}
+
+/**
+ * The moved devices got by the names the move gave them, one get each in one batch, when every one
+ * of them is the link a whole dump would have found (movedAsNamed); undefined otherwise, or past
+ * PER_DEVICE_READS devices, where one dump is cheaper. A get is one link to decode, not the netns's all.
+ */
+function movedByName(ctr: NetlinkSocket, toMove: readonly DeviceTarget[], identities: ReadonlyMap<string, DeviceIdentity>, claimed: ReadonlySet<number>): Map<string, Link> | undefined {
+  if (toMove.length === 0 || toMove.length > PER_DEVICE_READS) return undefined;
+  const got = ctr.runBatch(toMove.map((t) => linkGet({ name: t.containerName })));
+  const out = new Map<string, Link>();
+  for (const [i, t] of toMove.entries()) {
+    const o = got[i]!;
+    const link = o.ok && o.value.name === t.containerName ? movedAsNamed(identities.get(t.spec.hostName)!, claimed, o.value) : undefined;
+    if (link === undefined || [...out.values()].some((l) => l.index === link.index)) return undefined;
+    out.set(t.spec.hostName, link);
+  }
+  return out;
 }
 
 /**

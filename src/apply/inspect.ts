@@ -13,7 +13,7 @@ import { type Route, routeList, routeListVia } from '../netlink/route.js';
 import type { NetlinkSocket } from '../netlink/socket.js';
 import { linkKey } from './apply-interface.js';
 import { readLinkState } from './link-attributes.js';
-import { type DeviceIdentity, findByIdentity } from '../state/identity.js';
+import { type DeviceIdentity, findByIdentity, identifies } from '../state/identity.js';
 
 export interface NamespaceView {
   links: Link[];
@@ -193,4 +193,15 @@ function checkLimits(spec: DeviceSpec, link: Link, issue: (field: string, messag
  */
 export function findMoved(identity: DeviceIdentity, claimed: ReadonlySet<number>, after: readonly Link[]): Link | undefined {
   return findByIdentity(after.filter((l) => !claimed.has(l.index) && (l.flags & RTNL.IFF_LOOPBACK) === 0), identity, 'container');
+}
+
+/**
+ * `got`, the link a get by the device's container name returned, when it is the one findMoved
+ * would pick from a whole dump: it kept the host ifindex (the kernel keeps it unless the index is
+ * taken in the target netns), is unclaimed and not loopback, and has the device's identity;
+ * findByIdentity prefers that index among candidates. Otherwise undefined, and the dump decides.
+ */
+export function movedAsNamed(identity: DeviceIdentity, claimed: ReadonlySet<number>, got: Link): Link | undefined {
+  const plain = !claimed.has(got.index) && (got.flags & RTNL.IFF_LOOPBACK) === 0;
+  return plain && got.index === identity.hostIndex && identifies(got, identity, 'container') ? got : undefined;
 }

@@ -34,10 +34,17 @@ export interface BatchItem<T> {
 
 export class Transaction {
   private readonly undos: Undo[] = [];
+  private started = 0;
 
   constructor(private readonly observer: StepObserver = {}) {}
 
+  /** How many kernel-changing steps have been started so far (a batch counts one per item). */
+  get stepsStarted(): number {
+    return this.started;
+  }
+
   private enter(device: string, step: string): void {
+    this.started++;
     this.observer.beforeStep?.(device, step);
   }
 

@@ -10,12 +10,18 @@ import type { NetlinkSocket } from '../netlink/socket.js';
 /** What a kernel says once and for all, kept by whoever shares it between sessions. */
 export interface KernelTables {
   featureNames?: readonly string[];
+  /**
+   * The ethtool generic netlink family's id. Family ids are global (every netns's controller
+   * gives the same), and ethtool's is registered by the core at boot and never unregistered
+   * (net/ethtool/netlink.c is not a module): one CTRL_CMD_GETFAMILY per process, not per request.
+   */
+  ethtoolFamily?: number;
 }
 
 /**
  * The running kernel's tables, for every session on a real socket: the feature names
  * (netdev_features_strings, one table for every device and namespace, fixed while the kernel
- * runs) are read once per process, so the resident engine reads them once, not per request.
+ * runs) and the family id are read once per process, so the resident engine reads them once, not per request.
  */
 export const runningKernel: KernelTables = {};
 
@@ -27,7 +33,7 @@ export class EthtoolSession {
   ) {}
 
   private family(): number {
-    return genlFamilies.ethtool(this.sock);
+    return (this.kernel.ethtoolFamily ??= genlFamilies.ethtool(this.sock));
   }
 
   /** ETH_SS_FEATURES, read once; null when the kernel will not give it (the verbose form names its bits). */

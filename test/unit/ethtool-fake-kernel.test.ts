@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { attr } from '../../src/netlink/attr.js';
-import { ETHTOOL } from '../../src/netlink/constants.js';
+import { ETHTOOL, GENL } from '../../src/netlink/constants.js';
 import { decodeFeatures, ethtoolFeaturesGet, ethtoolFeaturesSet, ethtoolPrivFlagsGet, ethtoolPrivFlagsSet, ethtoolStringSetGet } from '../../src/netlink/ethtool-ops.js';
 import { EthtoolSession } from '../../src/ethtool/session.js';
 import { decodeGenlHeader, GENL_HEADER_LEN } from '../../src/netlink/genl.js';
@@ -75,8 +75,11 @@ describe('feature names from the string set', () => {
   test('sessions sharing the kernel\'s tables (the resident engine: one session per request) ask for the names once in all', () => {
     const { kernel, sock } = world();
     const shared = {};
+    const seen = kernel.requests.length;
     for (let i = 0; i < 3; i++) new EthtoolSession(new NetlinkSocket(kernel, `request${i}`), shared).features(4);
     assert.equal(kernel.stringSetLookups, 1);
+    const familyLookups = kernel.requests.slice(seen).filter((m) => m.type === GENL.GENL_ID_CTRL);
+    assert.equal(familyLookups.length, 1, 'the family id is resolved once for the three sessions');
     // Unshared, every session asks again: a fake kernel of each test its own names.
     new EthtoolSession(sock).features(4);
     assert.equal(kernel.stringSetLookups, 2);

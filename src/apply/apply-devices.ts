@@ -228,16 +228,17 @@ async function moveAll(env: ApplyEnv, targets: readonly DeviceTarget[], hostView
 /**
  * The moved devices got by the names the move gave them, one get each in one batch, when every one
  * of them is the link a whole dump would have found (movedAsNamed); undefined otherwise, or past
- * PER_DEVICE_READS devices, where one dump is cheaper; a refusal other than ENODEV throws. A get is one link to decode, not the netns's all.
+ * PER_DEVICE_READS devices, where one dump is cheaper; a refusal other than ENODEV throws.
+ * A get is one link to decode, not the whole netns.
  */
 function movedByName(ctr: NetlinkSocket, toMove: readonly DeviceTarget[], identities: ReadonlyMap<string, DeviceIdentity>, claimed: ReadonlySet<number>): Map<string, Link> | undefined {
   if (toMove.length === 0 || toMove.length > PER_DEVICE_READS) return undefined;
   const got = ctr.runBatch(toMove.map((t) => linkGet({ name: t.containerName })));
+  // No such name (ENODEV) leaves it to the dump; any other refusal is the kernel's answer, as a dump's would be.
+  for (const o of got) if (!o.ok && o.error.code !== 'ENODEV') throw o.error;
   const out = new Map<string, Link>();
   for (const [i, t] of toMove.entries()) {
     const o = got[i]!;
-    // No such name (ENODEV) leaves it to the dump; any other refusal is the kernel's answer, as a dump's would be.
-    if (!o.ok && o.error.code !== 'ENODEV') throw o.error;
     const link = o.ok && o.value.name === t.containerName ? movedAsNamed(identities.get(t.spec.hostName)!, claimed, o.value) : undefined;
     if (link === undefined || [...out.values()].some((l) => l.index === link.index)) return undefined;
     out.set(t.spec.hostName, link);

@@ -240,7 +240,7 @@ function movedByName(ctr: NetlinkSocket, toMove: readonly DeviceTarget[], identi
   for (const [i, t] of toMove.entries()) {
     const o = got[i]!;
     const link = o.ok && o.value.name === t.containerName ? movedAsNamed(identities.get(t.spec.hostName)!, claimed, o.value) : undefined;
-    if (link === undefined || [...out.values()].some((l) => l.index === link.index)) return undefined;
+    if (link === undefined) return undefined;
     out.set(t.spec.hostName, link);
   }
   return out;

@@ -28,7 +28,6 @@ import { type Link, linkAltname, linkGet, linkSetNs, linkSetUp } from '../netlin
 import { type RouteInput, routeAdd, routeReplace } from '../netlink/route.js';
 import type { NetlinkSocket, Request } from '../netlink/socket.js';
 
-
 /** How long a restored route waits for its tentative IPv6 source address to pass DAD. */
 export const DAD_WAIT_MS = 3000;
 
